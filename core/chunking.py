@@ -1,0 +1,199 @@
+"""Splits a document into Speak-sized segments at sentence boundaries, keeping exact character offsets.
+
+Every segment's text is `document[start:end]`, segments are in order and never overlap, and only
+whitespace is left out between them, so the reader can map audio back to the characters being spoken.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from core.protocol import MAX_SPEAK_CHARS
+
+
+class Boundary(enum.IntEnum):
+    """What ends a segment, weakest first. A reader flushes at SENTENCE and PARAGRAPH."""
+
+    HARD = 0  # a token longer than the limit, cut as a last resort
+    WORD = 1
+    CLAUSE = 2
+    LINE = 3  # a short line (heading, list item, verse) ending without punctuation
+    SENTENCE = 4
+    PARAGRAPH = 5
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    text: str
+    boundary: Boundary
+
+    @property
+    def ends_sentence(self) -> bool:
+        return self.boundary >= Boundary.LINE
+
+
+# Words that end with a dot without ending the sentence. Checked case-insensitively on the word before
+# the dot. Titles never end a sentence; the others do only when a capital letter follows.
+_TITLES = frozenset(
+    "mr mrs ms dr prof st sr jr rev hon gen col capt lt sgt mt ft vs cf fig figs no nos vol vols pp "
+    "eq eqs ch sec approx dept est ca mme mlle sra sr srta dra hr fr".split()
+)
+_ABBREVIATIONS = frozenset(
+    "etc inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun "
+    "al ed eds op vol ibid resp".split()
+)
+
+_CLOSERS = "\"'”’»)]}」』）】〕〉》›"
+_LATIN_END = ".!?…‽⁇⁈⁉"
+# Terminators of scripts that do not put a space after a sentence (CJK) or use their own marks.
+_SPACELESS_END = "。！？｡．"
+_OTHER_END = "।॥؟۔։።။"
+
+_SENTENCE_END = re.compile(
+    rf"(?:[{re.escape(_LATIN_END + _OTHER_END)}]+[{re.escape(_CLOSERS)}]*(?=\s|$)"
+    rf"|[{re.escape(_SPACELESS_END)}]+[{re.escape(_CLOSERS)}]*)"
+)
+_CLAUSE_END = re.compile(r"(?:[,;:—–]|\s[-–—]|[，、；：])(?=\s|$)|[，、；：]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_SHORT_LINE = 40  # a line shorter than this that ends without punctuation is a heading or list item
+
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")  # e.g, i.e, U.S, p.m: single letters and dots
+
+
+def _is_false_stop(text: str, mark_start: int, mark_end: int) -> bool:
+    """True when the punctuation at text[mark_start:mark_end] does not end a sentence."""
+    marks = text[mark_start:mark_end].rstrip(_CLOSERS)
+    following = text[mark_end:].lstrip()
+    next_char = following[:1]
+    if marks in (".", "...", "…"):
+        if next_char and (next_char.islower() or next_char.isdigit() and marks == "."):
+            # "e.g. this", "approx. five", "well... then", "No. 5"
+            return True
+    if marks != ".":
+        return False
+    match = _WORD_BEFORE.search(text, 0, mark_start)
+    if not match:
+        return False
+    word = match.group(1).lower()
+    if word in _TITLES:
+        return True
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "J. R. R. Tolkien"
+    if _DOTTED.match(word):
+        # "e.g.", "U.S.": whether "the U.S. Army" goes on is undecidable here, and joining two
+        # sentences costs less than flushing mid-sentence, so a dotted abbreviation never ends one.
+        return True
+    if word in _ABBREVIATIONS:
+        return not next_char.isupper()
+    return False
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int, Boundary]]:
+    """(start, end, boundary) for each sentence; end includes the trailing whitespace."""
+    stops: dict[int, Boundary] = {}
+    for match in _SENTENCE_END.finditer(text):
+        if not _is_false_stop(text, match.start(), match.end()):
+            stops[match.end()] = Boundary.SENTENCE
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        stops[match.start()] = Boundary.PARAGRAPH
+    line_start = 0
+    for match in re.finditer(r"\n", text):
+        line = text[line_start : match.start()].strip()
+        if line and len(line) < _SHORT_LINE and match.start() not in stops:
+            stops.setdefault(match.start(), Boundary.LINE)
+        line_start = match.end()
+
+    spans = []
+    start = 0
+    n = len(text)
+    for cut in sorted(stops):
+        end = cut
+        while end < n and text[end].isspace():
+            end += 1
+        boundary = stops[cut]
+        if end == n or _PARAGRAPH_BREAK.search(text, cut, end):
+            boundary = Boundary.PARAGRAPH
+        if end > start:
+            spans.append((start, end, boundary))
+            start = end
+    if start < n:
+        spans.append((start, n, Boundary.PARAGRAPH))
+    return spans
+
+
+def _safe_cut(text: str, cut: int, low: int) -> int:
+    """Move a hard cut back so that it does not separate a base character from its combining marks."""
+    pos = cut
+    while pos > low + 1 and (
+        unicodedata.combining(text[pos]) or text[pos] in "\u200d\ufe0e\ufe0f" or text[pos - 1] == "\u200d"
+        or 0xDC00 <= ord(text[pos]) <= 0xDFFF
+    ):
+        pos -= 1
+    return pos
+
+
+def split_span(text: str, start: int, end: int, limit: int, boundary: Boundary):
+    """Split text[start:end] into pieces of at most `limit` characters: clause, then word, then hard."""
+    pieces = []
+    while end - start > limit:
+        window_end = start + limit
+        cut = -1
+        kind = Boundary.HARD
+        for pattern, candidate in ((_CLAUSE_END, Boundary.CLAUSE), (re.compile(r"\s+"), Boundary.WORD)):
+            last = None
+            for match in pattern.finditer(text, start, window_end):
+                last = match
+            if last is not None and last.end() > start:
+                cut = last.end()
+                kind = candidate
+                break
+        if cut < 0:
+            cut = _safe_cut(text, window_end, start)
+        # Trailing whitespace belongs with the piece before the cut, as far as the limit allows.
+        while cut < window_end and cut < end and text[cut].isspace():
+            cut += 1
+        pieces.append((start, cut, kind))
+        start = cut
+    pieces.append((start, end, boundary))
+    return pieces
+
+
+def split_text(text: str, limit: int = MAX_SPEAK_CHARS) -> list[Segment]:
+    """Split `text` into segments of at most `limit` characters, with exact offsets."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    segments = []
+    for start, end, boundary in _sentence_spans(text):
+        for piece_start, piece_end, kind in split_span(text, start, end, limit, boundary):
+            # Whitespace past the limit at the end of a sentence is dropped, not sent on its own.
+            piece_end = min(piece_end, piece_start + limit)
+            chunk = text[piece_start:piece_end]
+            if chunk.strip():
+                segments.append(Segment(piece_start, piece_end, chunk, kind))
+    return segments
+
+
+_KEEP_CONTROLS = "\t\n\r"
+
+
+def speakable(text: str) -> str:
+    """The text to send: same length, with control characters and lone surrogates made spaces.
+
+    Keeping the length means offsets into the document stay valid for what was sent.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in _KEEP_CONTROLS) or category == "Cs":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,130 @@
+"""The command line, in-process and as a real process, against the offline voice."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.wav import read_wav
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*argv, stdin=""):
+    out = io.StringIO()
+    code = main(list(argv), stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def no_deepgram_key(monkeypatch):
+    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
+
+
+def test_speak_writes_a_wav_of_real_speech_and_prints_the_closure(tmp_path):
+    out = tmp_path / "hello.wav"
+    code, text = run("speak", "Hello there. How are you?", "--out", str(out))
+    assert code == 0, text
+    assert "Closed: 1000 Normal Closure" in text
+    assert "Metadata: model aura-2-thalia-en" in text
+    assert "offline voice" in text
+    tag, rate, bits, data = read_wav(out)
+    assert (tag, rate, bits) == (1, 24000, 16)
+    seconds = len(data) / 2 / rate
+    assert 1.0 < seconds < 3.0
+    samples = np.frombuffer(data, "<i2").astype(float)
+    assert np.sqrt(np.mean(samples**2)) > 300
+
+
+def test_mulaw_output_gets_the_mulaw_format_tag(tmp_path):
+    out = tmp_path / "m.wav"
+    code, _ = run("speak", "Short.", "--encoding", "mulaw", "--out", str(out))
+    assert code == 0
+    tag, rate, bits, data = read_wav(out)
+    assert (tag, rate, bits) == (7, 8000, 8) and len(data) > 2000
+
+
+def test_text_from_stdin_and_from_a_file(tmp_path):
+    code, text = run("speak", "-", "--no-play", stdin="From standard input.")
+    assert code == 0 and "Closed: 1000" in text
+    path = tmp_path / "doc.txt"
+    path.write_bytes("Caf\xe9 in Latin-1. Still read.".encode("latin-1"))
+    code, text = run("speak", "--file", str(path), "--no-play")
+    assert code == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["speak", "   ", "--no-play"], "the text is empty"),
+    (["speak", "Hi", "--voice", "tts-1", "--no-play"], "'tts-1'"),
+    (["speak", "Hi", "--sample-rate", "22050", "--no-play"], "22050"),
+    (["speak", "Hi", "--speed", "3", "--no-play"], "speed 3"),
+    (["speak", "--file", "/no/such/file", "--no-play"], "cannot read /no/such/file"),
+    (["speak", "Hi", "--url", "nohost", "--no-play"], "needs a scheme"),
+])
+def test_bad_input_gets_a_clear_message_and_status_2(argv, message, capsys):
+    code, _ = run(*argv)
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_wrong_key_fails_with_a_message_and_status_1(make_server, monkeypatch):
+    server = make_server(token="right")
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "wrong-key-value")
+    code, text = run("speak", "Hi.", "--url", server.url, "--no-play")
+    assert code == 1
+    assert "API key was refused (HTTP 401)" in text
+    assert "wrong-key-value" not in text
+
+
+def test_an_error_close_exits_1_with_the_code_and_sentence(make_server):
+    server = make_server(chars_per_minute=50, rate_window=60)
+    # The reader paces by Deepgram's limits, which this server undercuts: it closes with DATA-0001.
+    code, text = run("speak", "This text is longer than fifty characters, so it trips it.", "--url", server.url,
+                     "--no-play")
+    assert code == 1
+    assert "Closed: 1008 DATA-0001" in text
+
+
+def test_voices_lists_the_catalog():
+    code, text = run("voices", "--language", "de")
+    assert code == 0 and "aura-2-julius-de" in text and "English" not in text
+
+
+def test_the_readme_command_works_as_a_process(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "speak", "Hello there. How are you?", "--out", "hello.wav"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-2] == "Closed: 1000 Normal Closure"
+    assert (tmp_path / "hello.wav").stat().st_size > 48000
+
+
+def test_ctrl_c_sends_close_and_prints_the_closure(make_server, tmp_path):
+    # A server with Deepgram's real limits: a long text is paced over minutes, so it is still reading.
+    server = make_server()
+    text = "A sentence of some length to keep the reader busy for a while. " * 100
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "speak", text, "--url", server.url, "--out", "x.wav"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"},
+    )
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "spoken:" in line:
+            break
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "Stopping…" in rest
+    assert "Closed: 1000 Normal Closure" in rest

@@ -1,0 +1,134 @@
+"""core.reader: a whole document through the real offline server, within the protocol's limits."""
+
+import threading
+
+from core.options import SpeakOptions, speak_url
+from core.pacing import Limits
+from core.reader import FIRST_SEGMENT_CHARS, Reader, ReaderConfig, ReaderListener, plan_segments
+
+SHORT_SENTENCES = " ".join(f"Line {i} is short." for i in range(40))  # ~750 characters, 40 sentences
+
+
+class Collect(ReaderListener):
+    def __init__(self) -> None:
+        self.audio = bytearray()
+        self.chunks = []
+        self.warnings = []
+        self.finished = []
+        self.stopped_event = threading.Event()
+        self.audio_after_stop = 0
+
+    def on_audio(self, chunk):
+        if self.stopped_event.is_set():
+            self.audio_after_stop += len(chunk)
+        self.audio += chunk
+
+    def on_chunk_done(self, chunk):
+        self.chunks.append(chunk)
+
+    def on_warning(self, message):
+        self.warnings.append(message)
+
+    def on_finished(self, result):
+        self.finished.append(result)
+
+
+def read(text, server, limits, **reader_kwargs):
+    listener = Collect()
+    config = ReaderConfig(speak_url(server.url, SpeakOptions()), limits=limits)
+    reader = Reader(text, config, listener, **reader_kwargs)
+    reader.start()
+    return reader, listener
+
+
+def test_a_document_is_read_within_the_servers_limits(make_server):
+    # Deepgram's limits scaled down to a 1.5 s window, so the test sees several windows.
+    server = make_server(chars_per_minute=300, flushes_per_minute=6, rate_window=1.5)
+    reader, listener = read(SHORT_SENTENCES, server, Limits(300, 6, 1.5))
+    result = reader.wait(60)
+    assert result.ok and result.complete, str(result)
+    assert listener.finished == [result]
+    assert listener.warnings == []
+    # short sentences were grouped: fewer flushes than sentences, and the chunks tile the text
+    assert 1 < len(reader.chunks) < 40
+    assert reader.chunks[0].start == 0 and reader.chunks[-1].end == len(SHORT_SENTENCES)
+    for before, after in zip(reader.chunks, reader.chunks[1:]):
+        assert before.end == after.start
+        assert before.audio_end == after.audio_start
+    assert reader.chunks[-1].audio_end == len(listener.audio) == result.audio_bytes
+    assert result.chars_sent == len(SHORT_SENTENCES)
+
+
+def test_without_pacing_the_same_document_trips_the_character_limit(make_server):
+    server = make_server(chars_per_minute=300, flushes_per_minute=6, rate_window=1.5)
+    reader, _ = read(SHORT_SENTENCES, server, Limits.unlimited())
+    result = reader.wait(30)
+    assert not result.ok
+    assert result.closure.deepgram_code == "DATA-0001"
+    assert "2400 characters a minute" in str(result)
+
+
+def test_an_ignored_flush_is_retried_and_nothing_is_lost(make_server):
+    server = make_server(chars_per_minute=None, flushes_per_minute=4, rate_window=1.0)
+    text = "One. Two. Three. Four. Five. Six. Seven. Eight."
+    reader, listener = read(text, server, Limits(None, None, 1.0))
+    result = reader.wait(30)
+    assert result.ok and result.complete, str(result)
+    assert any("EXCESSIVE_FLUSH" in w for w in listener.warnings)
+    assert reader.chunks[-1].end == len(text)
+
+
+def test_stop_is_immediate_and_no_audio_follows_it(make_server):
+    server = make_server(frame_bytes=512, chars_per_minute=None, flushes_per_minute=None)
+    text = "This sentence goes on for a good while so that audio is still streaming. " * 40
+    reader, listener = read(text, server, Limits.unlimited())
+    while not listener.audio:
+        pass
+    reader.stop()
+    listener.stopped_event.set()
+    result = reader.wait(10)
+    assert result.stopped and not result.complete
+    assert result.closure.ok and str(result) == "Closed: 1000 Normal Closure"
+    assert listener.audio_after_stop == 0
+    assert result.close_seconds < 1.0
+
+
+def test_stop_before_connecting_ends_cleanly(offline_server):
+    reader, listener = read("Hello.", offline_server, Limits())
+    reader.stop()
+    result = reader.wait(10)
+    assert result.stopped
+    assert len(listener.finished) == 1
+
+
+def test_a_refused_connection_is_the_result(offline_server):
+    listener = Collect()
+    config = ReaderConfig(offline_server.url + "/v1/speak?model=aura-2-nobody-en")
+    reader = Reader("Hello.", config, listener)
+    reader.start()
+    result = reader.wait(10)
+    assert result.error is not None and result.error.status == 400
+    assert not result.ok and listener.finished == [result]
+
+
+def test_reading_from_an_offset_reports_document_offsets(offline_server):
+    text = "Skip this part. Read from here. And this."
+    start = text.index("Read")
+    reader, listener = read(text, offline_server, Limits.unlimited(), start=start)
+    result = reader.wait(10)
+    assert result.complete
+    assert reader.chunks[0].start == start and reader.chunks[-1].end == len(text)
+
+
+def test_the_first_segment_is_short_so_audio_starts_fast():
+    long_sentence = "This opening sentence rambles on, " * 20 + "and ends here. Then a second."
+    segments = plan_segments(long_sentence, 0, len(long_sentence), 2000)
+    assert len(segments[0].text) <= FIRST_SEGMENT_CHARS
+    assert segments[0].start == 0 and segments[0].end == segments[1].start
+    assert "".join(s.text for s in segments) == long_sentence
+
+
+def test_whitespace_only_text_closes_normally_with_nothing_to_say(offline_server):
+    reader, listener = read(" \n\t ", offline_server, Limits())
+    result = reader.wait(10)
+    assert result.ok and result.complete and result.audio_bytes == 0

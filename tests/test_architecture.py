@@ -1,0 +1,35 @@
+"""Rules of the layout that nothing else would check."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_core_never_imports_qt():
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "core").rglob("*.py")
+        for name in imported_modules(path)
+        if name.split(".")[0] in ("PySide6", "shiboken6", "gui")
+    ]
+    assert offenders == []
+
+
+def test_gui_has_no_socket_code():
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "gui").rglob("*.py")
+        for name in imported_modules(path)
+        if name.split(".")[0] in ("websocket", "websockets", "socket")
+    ]
+    assert offenders == []
