@@ -226,3 +226,15 @@ def test_several_connections_at_once(offline_server):
         t.join(30)
     assert len(results) == 6
     assert all(code == 1000 and size > 48000 for size, code in results.values())
+
+
+def test_speed_parameter_changes_the_speaking_rate(offline_server):
+    durations = {}
+    for speed in (0.7, 1.5):
+        ws = raw_connect(url(offline_server, speed=speed))
+        speak_and_close(ws, "The same sentence at two different speeds.")
+        _, audio = read_until_flushed(ws)
+        ws.send('{"type": "Close"}')
+        read_until_close(ws)
+        durations[speed] = len(audio)
+    assert durations[1.5] < 0.7 * durations[0.7]
