@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from core import protocol
+from core.audio import BACKENDS, AudioError, AudioListener, AudioOutput, create_output
+from core.audio.output import DEFAULT_LEAD_IN_MS
 from core.endpoints import API_KEY_ENV, resolve_endpoint, stop_embedded_server
 from core.offline.server import OfflineServer, ServerConfig
 from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions, speak_url
@@ -52,20 +54,26 @@ def read_input(text: str | None, file: str | None, stdin: TextIO) -> str:
     return text
 
 
-class _Printer(ReaderListener):
-    """Prints what a reading does, and writes the WAV file as audio arrives."""
+class _Printer(ReaderListener, AudioListener):
+    """Prints what a reading does, plays the audio, and writes the WAV file as audio arrives."""
 
-    def __init__(self, options: SpeakOptions, out: WavWriter | None, quiet: bool, stream: TextIO) -> None:
+    def __init__(self, options: SpeakOptions, out: WavWriter | None, player: AudioOutput | None,
+                 quiet: bool, stream: TextIO) -> None:
         self.options = options
         self.out = out
+        self.player = player
         self.quiet = quiet
         self.stream = stream
         self.bytes_per_second = options.rate * options.bytes_per_sample
+        self.audio_failed = threading.Event()
+        self.drained = threading.Event()
         self._lock = threading.Lock()
 
     def _say(self, line: str) -> None:
         with self._lock:
             print(line, file=self.stream, flush=True)
+
+    # reader events (session threads)
 
     def on_metadata(self, metadata: protocol.Metadata) -> None:
         if not self.quiet:
@@ -74,6 +82,8 @@ class _Printer(ReaderListener):
     def on_audio(self, chunk: bytes) -> None:
         if self.out is not None:
             self.out.write(chunk)
+        if self.player is not None:
+            self.player.feed(chunk)
 
     def on_chunk_done(self, chunk: Chunk) -> None:
         if not self.quiet:
@@ -83,13 +93,36 @@ class _Printer(ReaderListener):
     def on_warning(self, message: str) -> None:
         self._say(f"Warning: {message}")
 
+    # player events (player thread)
+
+    def on_error(self, error: AudioError) -> None:
+        hint = "" if self.out is not None else " Use --out FILE.wav to save the audio instead, or --no-play."
+        self._say(f"Audio: {error}.{hint}")
+        self.audio_failed.set()
+
+    def on_drained(self) -> None:
+        self.drained.set()
+
+
+def _open_player(args: argparse.Namespace, listener: AudioListener) -> AudioOutput | None:
+    if args.no_play:
+        return None
+    try:
+        player = create_output(args.backend, listener, lead_in_ms=args.lead_in)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    player.volume = args.volume / 100
+    return player
+
 
 def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     text = read_input(args.text, args.file, stdin)
     if not text.strip():
         raise CliError("nothing to read: the text is empty")
-    if args.out is None and not args.no_play:
-        raise CliError("playback is not available yet: use --out FILE.wav (or --no-play)")
+    if not 0 <= args.volume <= 100:
+        raise CliError(f"volume {args.volume:g} is outside 0-100")
+    if not 0 <= args.lead_in <= 2000:
+        raise CliError(f"lead-in {args.lead_in} ms is outside 0-2000")
     options = SpeakOptions(args.voice, args.encoding, args.sample_rate, args.speed, args.mip_opt_out).validate()
     endpoint = resolve_endpoint(args.url, offline=args.offline)
     url = speak_url(endpoint.base_url, options)
@@ -99,23 +132,42 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             out = WavWriter(args.out, options.encoding, options.rate)
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    printer = _Printer(options, out, args.quiet, stdout)
+    printer = _Printer(options, out, None, args.quiet, stdout)
+    player = _open_player(args, printer)
+    printer.player = player
     print(f"Voice: {options.model} via {endpoint.label}", file=stdout, flush=True)
+    played_bytes = None
+    if player is not None:
+        player.begin(options.encoding, options.rate)
+        played_bytes = lambda: player.position * options.bytes_per_sample  # noqa: E731
     reader = Reader(
         text,
         ReaderConfig(url, endpoint.api_key, args.allow_insecure_key, endpoint.limits),
         printer,
+        played_bytes=played_bytes,
     )
     reader.start()
     result: ReadResult | None = None
+    interrupted = False
     try:
         while result is None:
             result = reader.wait(0.2)
+            if printer.audio_failed.is_set() and out is None and result is None:
+                reader.stop()  # nothing can be heard and nothing is being saved: stop synthesising
+        if player is not None and result.ok and result.complete:
+            player.end_of_stream()
+            while not (printer.drained.is_set() or printer.audio_failed.is_set()):
+                printer.drained.wait(0.2)
     except KeyboardInterrupt:
+        interrupted = True
         print("Stopping…", file=stdout, flush=True)
+        if player is not None:
+            player.stop()
         reader.stop()
         result = reader.wait()
     finally:
+        if player is not None:
+            player.close()
         if out is not None:
             out.close()
     assert result is not None
@@ -127,8 +179,10 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     if out is not None:
         seconds = out.data_bytes / printer.bytes_per_second
         print(f"Wrote {out.path} ({seconds:.1f} s, {options.encoding} {options.rate} Hz)", file=stdout)
-    if result.stopped:
+    if interrupted or (result.stopped and not printer.audio_failed.is_set()):
         return EXIT_INTERRUPTED
+    if printer.audio_failed.is_set():
+        return EXIT_FAILED
     return EXIT_OK if result.ok and result.complete else EXIT_FAILED
 
 
@@ -184,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="send the API key over plain ws:// to a remote host (not recommended)")
     speak.add_argument("--out", "-o", metavar="FILE.wav", help="write the audio received to a WAV file")
     speak.add_argument("--no-play", action="store_true", help="do not play the audio")
+    speak.add_argument("--backend", choices=BACKENDS, default="auto",
+                       help="audio output (default auto: sounddevice where PortAudio is installed, else simpleaudio)")
+    speak.add_argument("--volume", type=float, default=100, help="playback volume, 0-100 (default 100)")
+    speak.add_argument("--lead-in", type=int, default=DEFAULT_LEAD_IN_MS, metavar="MS",
+                       help=f"silence before the first words, so no output swallows them (default {DEFAULT_LEAD_IN_MS})")
     speak.add_argument("--quiet", "-q", action="store_true", help="print only the result")
 
     serve_cmd = commands.add_parser("serve", help="run the offline voice as a /v1/speak server")

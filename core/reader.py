@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # A long first sentence is cut at a clause so that the first audio comes quickly.
 FIRST_SEGMENT_CHARS = 200
+_LOOKAHEAD_POLL = 0.1  # how often a reader held back by the lookahead looks at the player's position
 
 
 @dataclass
@@ -76,6 +77,9 @@ class ReaderConfig:
     connect_timeout: float = 10.0
     reply_timeout: float = 20.0
     close_timeout: float = 2.0
+    # With a player: send text at most this many characters ahead of what has been heard (about 100 s of
+    # speech), so a stop wastes little synthesis and a long document never sits in memory as audio.
+    lookahead_chars: int = 1500
 
 
 def plan_segments(text: str, start: int, end: int, max_chars: int) -> list[Segment]:
@@ -106,9 +110,13 @@ class Reader:
         *,
         start: int = 0,
         end: int | None = None,
+        played_bytes: Callable[[], int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """played_bytes: how much of the received audio has been heard (from the player); None sends freely."""
         self.text = text
+        self.start_offset = start
+        self._played_bytes = played_bytes
         self.config = config
         self.listener = listener
         self._clock = clock
@@ -225,7 +233,7 @@ class Reader:
                 if self._next < len(self.segments):
                     segment = self.segments[self._next]
                     delay = self._pacer.speak_delay(len(segment.text))
-                    if delay <= 0:
+                    if delay <= 0 and not self._ahead_enough(segment):
                         if not session.speak(speakable(segment.text)):
                             return
                         self._pacer.note_speak(len(segment.text))
@@ -236,13 +244,43 @@ class Reader:
                         if segment.ends_sentence or self._next == len(self.segments):
                             self._flush_wanted = True
                         continue
-                    waits.append(delay)
+                    waits.append(max(delay, _LOOKAHEAD_POLL))
                 elif self._unflushed_from is None and self._flushed == len(self.chunks):
                     # Everything was spoken: the graceful end.
                     self._closed_at = self._clock()
                     session.close()
                     return
                 self._cond.wait(min(waits) if waits else None)
+
+    def _ahead_enough(self, segment: Segment) -> bool:
+        """True when the listener is far enough behind that this segment should wait."""
+        if self._played_bytes is None or self._next == 0:
+            return False
+        heard = self.char_at_audio(self._played_bytes())
+        return segment.start - heard > self.config.lookahead_chars
+
+    # --- mapping audio back to text (any thread) ------------------------------------------------
+
+    def char_at_audio(self, audio_byte: int) -> int:
+        """The document offset being spoken at `audio_byte` of the received audio (interpolated)."""
+        with self._cond:
+            done = self.chunks[: self._flushed]
+            if not done or audio_byte <= 0:
+                return self.segments[0].start if self.segments else self.start_offset
+            for chunk in done:
+                if audio_byte < chunk.audio_end:
+                    span = max(1, chunk.audio_end - chunk.audio_start)
+                    share = max(0, audio_byte - chunk.audio_start) / span
+                    return chunk.start + int(share * (chunk.end - chunk.start))
+            return done[-1].end
+
+    def segment_at_audio(self, audio_byte: int) -> Segment | None:
+        """The segment (sentence) being heard at `audio_byte`, for highlighting."""
+        offset = self.char_at_audio(audio_byte)
+        for segment in self.segments:
+            if segment.start <= offset < segment.end:
+                return segment
+        return self.segments[-1] if self.segments and offset >= self.segments[-1].end else None
 
     def _flush(self, session: Session) -> bool:
         first = self._unflushed_from

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # One-step set-up on Debian/Ubuntu: the system packages Aloud needs, then a virtual environment in .venv.
-# Safe to run again: it installs only what is missing.
+# `--tests` adds what the test suite needs. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libasound2-dev and gcc build simpleaudio (it has no Linux wheel).
-APT_PACKAGES=(gcc libasound2-dev)
+# libasound2-dev and gcc build simpleaudio (it has no Linux wheel); libportaudio2 is what sounddevice plays
+# through (the app falls back to simpleaudio without it).
+APT_PACKAGES=(gcc libasound2-dev libportaudio2)
+if [ "${1:-}" = "--tests" ]; then
+    # A private PulseAudio server with a null sink is the tests' paced sound device. A desktop that runs
+    # PipeWire's pulse server keeps it: installing pulseaudio there would replace it, so those tests skip.
+    APT_PACKAGES+=(pulseaudio-utils libasound2-plugins)
+    if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
+        APT_PACKAGES+=(pulseaudio)
+    fi
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

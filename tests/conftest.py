@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Everything played in the test process goes to ALSA's file device (shared/notes/audio.md): each stream
+# the player opens becomes out.raw, out.raw.0001, ... This must be set before libasound is first used.
+ALSA_DIR = Path(tempfile.mkdtemp(prefix="aloud-alsa-"))
+ALSA_CAPTURE = ALSA_DIR / "out.raw"
+(ALSA_DIR / "asound.conf").write_text(
+    f'pcm.!default {{ type file slave.pcm "nullpcm" file "{ALSA_CAPTURE}" format raw truncate false }}\n'
+    "pcm.nullpcm { type null }\n"
+)
+os.environ["ALSA_CONFIG_PATH"] = str(ALSA_DIR / "asound.conf")
 
 import pytest  # noqa: E402
 
@@ -31,3 +43,23 @@ def make_server():
     yield start
     for server in servers:
         server.stop()
+
+
+def _capture_files() -> list[Path]:
+    def order(path: Path) -> int:
+        suffix = path.name[len(ALSA_CAPTURE.name):]
+        return int(suffix[1:]) if suffix else 0
+
+    return sorted(ALSA_DIR.glob(ALSA_CAPTURE.name + "*"), key=order)
+
+
+@pytest.fixture
+def alsa_capture():
+    """Clears the file device's captures; returns a function giving everything played since, in order."""
+    for path in _capture_files():
+        path.unlink()
+
+    def captured() -> bytes:
+        return b"".join(path.read_bytes() for path in _capture_files())
+
+    return captured

@@ -31,7 +31,7 @@ from core.voices import load_catalog
 log = logging.getLogger(__name__)
 # websockets logs every request header at DEBUG, Authorization included: never let that through.
 _protocol_log = logging.getLogger(f"{__name__}.websockets")
-_protocol_log.setLevel(logging.INFO)
+_protocol_log.addFilter(lambda record: record.levelno > logging.DEBUG)
 
 
 @dataclass(frozen=True)

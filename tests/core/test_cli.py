@@ -128,3 +128,36 @@ def test_ctrl_c_sends_close_and_prints_the_closure(make_server, tmp_path):
     assert proc.returncode == 130, err
     assert "Stopping…" in rest
     assert "Closed: 1000 Normal Closure" in rest
+
+
+@pytest.mark.parametrize("backend", ["simpleaudio", "sounddevice"])
+def test_speak_plays_by_default_exactly_what_it_received(tmp_path, alsa_capture, backend):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "speak", "Hello there. How are you?", "--out", "x.wav",
+         "--backend", backend, "--lead-in", "0"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert alsa_capture() == read_wav(tmp_path / "x.wav")[3]
+
+
+def test_no_audio_device_gives_a_clear_message_and_the_wav_is_still_written(tmp_path):
+    broken = tmp_path / "asound.conf"
+    broken.write_text("pcm.!default { type hw card 42 }\n")
+    env = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
+    env["ALSA_CONFIG_PATH"] = str(broken)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "speak", "Hello there.", "--out", "x.wav"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert proc.returncode == 1
+    assert "Audio: No audio device could be opened for playback" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "Closed: 1000 Normal Closure" in proc.stdout
+    assert len(read_wav(tmp_path / "x.wav")[3]) > 20000
+
+
+def test_volume_and_lead_in_are_checked(capsys):
+    assert run("speak", "Hi", "--volume", "150")[0] == 2
+    assert "volume 150" in capsys.readouterr().err

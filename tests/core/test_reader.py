@@ -132,3 +132,35 @@ def test_whitespace_only_text_closes_normally_with_nothing_to_say(offline_server
     reader, listener = read(" \n\t ", offline_server, Limits())
     result = reader.wait(10)
     assert result.ok and result.complete and result.audio_bytes == 0
+
+
+def test_with_a_player_the_reader_stays_a_bounded_distance_ahead(offline_server):
+    text = "A sentence of ordinary length for the reader to send. " * 200  # 11,000 characters
+    listener = Collect()
+    config = ReaderConfig(speak_url(offline_server.url, SpeakOptions()), limits=Limits.unlimited(),
+                          lookahead_chars=600)
+    heard = [0]
+    reader = Reader(text, config, listener, played_bytes=lambda: heard[0])
+    reader.start()
+    import time
+
+    time.sleep(1.0)
+    assert 600 <= reader._chars_sent <= 600 + 2 * 60, "nothing heard yet: only the lookahead was sent"
+    # the listener catches up: the reader sends on
+    heard[0] = reader.chunks[-1].audio_end if reader.chunks else 0
+    time.sleep(1.0)
+    assert reader._chars_sent > 1000
+    reader.stop()
+    assert reader.wait(10).stopped
+
+
+def test_audio_positions_map_back_to_the_sentence_being_heard(offline_server):
+    text = "First sentence here. Second one follows. Third is last."
+    reader, listener = read(text, offline_server, Limits.unlimited())
+    assert reader.wait(10).complete
+    assert reader.segment_at_audio(0).text == "First sentence here. "
+    last = reader.chunks[-1]
+    assert reader.segment_at_audio(last.audio_end - 2).text == "Third is last."
+    middle = reader.chunks[1]
+    assert reader.segment_at_audio((middle.audio_start + middle.audio_end) // 2).text == "Second one follows. "
+    assert reader.char_at_audio(10**9) == len(text)
