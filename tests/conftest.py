@@ -63,3 +63,13 @@ def alsa_capture():
         return b"".join(path.read_bytes() for path in _capture_files())
 
     return captured
+
+
+def assert_same_audio(played: bytes, expected: bytes) -> None:
+    """Byte-for-byte equality, reported briefly: pytest's own diff of two large byte strings takes minutes."""
+    if played == expected:
+        return
+    first = next((i for i, (a, b) in enumerate(zip(played, expected)) if a != b), min(len(played), len(expected)))
+    raise AssertionError(
+        f"audio differs: played {len(played)} bytes, expected {len(expected)}; first difference at byte {first}"
+    )

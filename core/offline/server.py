@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -130,6 +131,7 @@ class _Stream:
             parsed = protocol.parse_client_text(message)
         except (ValueError, RecursionError) as exc:
             raise _CloseWith(1008, f"DATA-0000: invalid message ({str(exc)[:60]})") from None
+        self.server.count_message(type(parsed).__name__)
         if isinstance(parsed, protocol.Speak):
             if len(parsed.text) > protocol.MAX_SPEAK_CHARS:
                 raise _CloseWith(1009, f"BIG-0001: text over {protocol.MAX_SPEAK_CHARS} characters")
@@ -233,6 +235,11 @@ class OfflineServer:
         self._thread: threading.Thread | None = None
         self._pending: dict[int, tuple[SpeakOptions, EngineVoice]] = {}
         self._lock = threading.Lock()
+        self.messages_received: Counter[str] = Counter()  # by type, over all connections: for diagnostics
+
+    def count_message(self, kind: str) -> None:
+        with self._lock:
+            self.messages_received[kind] += 1
 
     @property
     def port(self) -> int:

@@ -1,0 +1,38 @@
+"""Starts the window: the Qt application, its settings location, and logging."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from core.endpoints import stop_embedded_server
+
+ORGANIZATION = "Aloud"
+APPLICATION = "Aloud"
+
+
+def create_application(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    return app
+
+
+def run(path: str | None = None, url: str | None = None, debug: bool = False) -> int:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = create_application(sys.argv[:1])
+    from gui.main_window import MainWindow
+
+    window = MainWindow(url=url, path=path)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        stop_embedded_server()

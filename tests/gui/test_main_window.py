@@ -1,0 +1,238 @@
+"""The window, driven as a user would, against real offline servers and the ALSA file device."""
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import assert_same_audio
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAccessible, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QPlainTextEdit, QToolButton,
+)
+
+from gui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+LEAD = 24000 * 150 // 1000 * 2
+LONG = " ".join(f"Sentence number {i} is here to keep the reader busy for a moment." for i in range(30))
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch, qapp):
+    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    qapp.setOrganizationName("AloudTest")
+    qapp.setApplicationName("AloudTest")
+
+
+@pytest.fixture
+def quiet_server(make_server):
+    return make_server(chars_per_minute=None, flushes_per_minute=None)
+
+
+@pytest.fixture
+def window_for(qtbot):
+    windows = []
+
+    def make(url=None):
+        window = MainWindow(url=url)
+        window.show()
+        window.windowHandle().requestActivate()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts reach only the active window
+        window.editor.setFocus()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.editor.document().setModified(False)  # no "unsaved changes" question at teardown
+        window.close()
+        window.deleteLater()
+
+
+def collect_audio(window):
+    received = bytearray()
+    lock = threading.Lock()
+
+    def keep(chunk):
+        with lock:
+            received.extend(chunk)
+
+    window.worker.audio_received.connect(keep, Qt.ConnectionType.DirectConnection)
+    return received
+
+
+def test_typing_and_pressing_speak_plays_what_the_server_sent(window_for, qtbot, alsa_capture):
+    window = window_for()
+    assert "Aloud" in window.windowTitle()
+    assert "offline voice" in window.closure_label.text()
+    qtbot.keyClicks(window.editor, "Hello there. How are you?")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    received = collect_audio(window)
+    qtbot.keyClick(window.editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.state == "finished", timeout=15000)
+    assert window.closure_label.text() == "Closed: 1000 Normal Closure"
+    assert window.latency_label.text().startswith("First audio: ")
+    assert len(received) > 40000
+    assert_same_audio(alsa_capture()[LEAD:], bytes(received))
+
+
+def test_stop_sends_close_and_the_status_bar_shows_the_1000_closure(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    window.editor.setPlainText(LONG)
+    window.speak_action.trigger()
+    qtbot.waitUntil(lambda: window.heard_range is not None, timeout=10000)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: "Closed" in window.closure_label.text(), timeout=5000)
+    assert window.closure_label.text() == "Closed: 1000 Normal Closure"
+    assert quiet_server.messages_received["Close"] == 1
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    assert window.editor.extraSelections() == []
+
+
+def test_speak_again_right_after_stop(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    window.editor.setPlainText(LONG)
+    window.speak()
+    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
+    window.stop()
+    window.speak()
+    qtbot.waitUntil(lambda: window.heard_range is not None and window.state == "speaking", timeout=10000)
+    window.stop()
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    assert quiet_server.messages_received["Close"] == 2
+
+
+def test_pause_holds_and_resume_continues(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    window.editor.setPlainText("Short one. Then another sentence follows it.")
+    window.speak()
+    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=5000)
+    assert window.pause_action.text() == "&Resume"
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: window.state == "finished", timeout=15000)
+
+
+def test_next_and_previous_sentence(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    text = "First sentence here. Second sentence here. Third sentence here."
+    window.editor.setPlainText(text)
+    starts = []  # where each reading began: its first flushed chunk
+    window.worker.state_changed.connect(lambda state: state == "connecting" and starts.append(None))
+    window.worker.flushed.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
+    window.next_sentence()  # from the cursor at the start: the second sentence
+    qtbot.waitUntil(lambda: starts == [text.index("Second")], timeout=10000)
+    window.next_sentence()
+    qtbot.waitUntil(lambda: starts[-1] == text.index("Third"), timeout=10000)
+    window.previous_sentence()
+    qtbot.waitUntil(lambda: len(starts) == 3 and starts[-1] == text.index("Second"), timeout=10000)
+    assert window.editor.textCursor().position() == text.index("Second")
+
+
+def test_an_error_close_shows_its_code_and_a_sentence(window_for, qtbot, make_server):
+    server = make_server(chars_per_minute=40, rate_window=60)
+    window = window_for(server.url)
+    window.editor.setPlainText("This sentence alone is longer than forty characters, so it trips the limit.")
+    window.speak()
+    qtbot.waitUntil(lambda: "Closed: 1008" in window.closure_label.text(), timeout=10000)
+    assert "DATA-0001" in window.closure_label.text()
+    assert "2400 characters a minute" in window.closure_label.text()
+    qtbot.waitUntil(lambda: window.state == "failed", timeout=5000)
+
+
+def test_a_refused_handshake_shows_what_to_fix(window_for, qtbot, make_server, monkeypatch):
+    server = make_server(token="right")
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "wrong-key")
+    window = window_for(server.url)
+    window.editor.setPlainText("Hello.")
+    window.speak()
+    qtbot.waitUntil(lambda: "HTTP 401" in window.closure_label.text(), timeout=10000)
+    assert "API key" in window.closure_label.text()
+    assert "wrong-key" not in window.closure_label.text()
+
+
+def test_empty_text_says_so_and_sends_nothing(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    window.speak()
+    assert "Nothing to read" in window.closure_label.text()
+    assert sum(quiet_server.messages_received.values()) == 0
+
+
+def interactive_widgets(window):
+    kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QAbstractSlider, QPlainTextEdit)
+    found = [w for kind in kinds for w in window.findChildren(kind)]
+    return [w for w in found if w.isVisible() and w.isEnabled()]
+
+
+def test_every_interactive_widget_has_an_accessible_name(window_for):
+    window = window_for()
+    missing = []
+    for widget in interactive_widgets(window):
+        name = QAccessible.queryAccessibleInterface(widget).text(QAccessible.Text.Name)
+        if not name.strip():
+            missing.append(f"{type(widget).__name__} {widget.objectName()}")
+    assert missing == []
+
+
+def test_every_toolbar_action_has_a_shortcut_shown_in_its_tooltip(window_for):
+    window = window_for()
+    for action in window.toolbar.actions():
+        if action.isSeparator():
+            continue
+        assert action.shortcuts(), action.text()
+        assert action.shortcuts()[0].toString(QKeySequence.SequenceFormat.NativeText) in action.toolTip()
+    fixed = {window.speak_action: ["F5"], window.pause_action: ["F6"], window.stop_action: ["F7", "Esc"],
+             window.quit_action: ["Ctrl+Q"]}
+    for action, keys in fixed.items():
+        assert [k.toString() for k in action.shortcuts()] == keys
+
+
+def test_tab_order_reaches_every_control(window_for, qtbot):
+    window = window_for()
+    window.editor.setFocus()
+    QApplication.processEvents()
+    reached = set()
+    widget = window.editor
+    for _ in range(100):
+        reached.add(widget)
+        widget = widget.nextInFocusChain()
+        while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled()):
+            widget = widget.nextInFocusChain()
+        if widget is window.editor:
+            break
+    expected = {w for w in interactive_widgets(window) if not isinstance(w, QToolButton) or w.defaultAction()}
+    assert expected - reached == set()
+
+
+def test_zoom_goes_from_50_to_400_percent(window_for, qtbot):
+    window = window_for()
+    base = window.editor.font().pointSizeF()
+    qtbot.keyClick(window.editor, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.font().pointSizeF() > base
+    for _ in range(20):
+        window.zoom_by(+1)
+    assert window.zoom == 400 and window.editor.font().pointSizeF() == pytest.approx(base * 4)
+    for _ in range(30):
+        window.zoom_by(-1)
+    assert window.zoom == 50
+
+
+def test_screenshots_at_normal_and_double_size(window_for, qtbot):
+    window = window_for()
+    window.resize(1000, 700)
+    window.editor.setPlainText("Aloud reads text aloud.\n\nIt highlights the sentence being heard.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for zoom in (100, 200):
+        window.set_zoom(zoom)
+        window._on_heard(0, 24)
+        QApplication.processEvents()
+        path = ARTIFACTS / f"main-window-{zoom}.png"
+        assert window.grab().save(str(path))
+        assert path.stat().st_size > 5000
