@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 # libasound2-dev and gcc build simpleaudio (it has no Linux wheel); libportaudio2 is what sounddevice plays
 # through (the app falls back to simpleaudio without it).
 APT_PACKAGES=(gcc libasound2-dev libportaudio2)
+# What Qt's xcb platform plugin loads that a minimal Debian/Ubuntu may lack (measured under Xvfb: it fails
+# to start without libxcb-icccm4 and libxcb-keysyms1).
+APT_PACKAGES+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
 if [ "${1:-}" = "--tests" ]; then
     # A private PulseAudio server with a null sink is the tests' paced sound device. A desktop that runs
     # PipeWire's pulse server keeps it: installing pulseaudio there would replace it, so those tests skip.
