@@ -107,16 +107,23 @@ def test_speak_again_right_after_stop(window_for, qtbot, quiet_server):
     assert quiet_server.messages_received["Close"] == 2
 
 
-def test_pause_holds_and_resume_continues(window_for, qtbot, quiet_server):
-    window = window_for(quiet_server.url)
-    window.editor.setPlainText("Short one. Then another sentence follows it.")
+def test_pause_holds_and_resume_continues(window_for, qtbot, offline_server):
+    # A server with Deepgram's limits: the reader paces 3,000 characters over more than a minute, so the
+    # reading is still going when the test pauses it, even on the unpaced file device.
+    window = window_for(offline_server.url)
+    window.editor.setPlainText(LONG * 2)
     window.speak()
-    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
+    qtbot.waitUntil(lambda: window.state == "speaking" and window.heard_range is not None, timeout=10000)
     window.toggle_pause()
     qtbot.waitUntil(lambda: window.state == "paused", timeout=5000)
     assert window.pause_action.text() == "&Resume"
+    held = window.worker._player.position
+    qtbot.wait(300)
+    assert window.worker._player.position == held
     window.toggle_pause()
-    qtbot.waitUntil(lambda: window.state == "finished", timeout=15000)
+    qtbot.waitUntil(lambda: window.state == "speaking", timeout=5000)
+    window.stop()
+    qtbot.waitUntil(lambda: window.closure_label.text() == "Closed: 1000 Normal Closure", timeout=5000)
 
 
 def test_next_and_previous_sentence(window_for, qtbot, quiet_server):
