@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
             self._announce(f"Cannot read: {exc}.", self.closure_label)
             return
         self.voice_label.setText(f"Voice: {options.model} · {endpoint.label}")
+        self._clear_highlight()  # the last reading's sentence is not where this one is
         self.closure_label.clear()
         self._audio_problem = ""
         self.request_start.emit(SpeechRequest(text, start, end, options, endpoint, volume=self.volume.value() / 100))
@@ -325,7 +326,7 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
         self.pause_action.setEnabled(state in ("connecting", "speaking", "paused"))
         self.stop_action.setEnabled(active)
-        if state in ("stopped", "finished", "failed", "idle"):
+        if state in ("stopped", "finished", "failed", "idle", "connecting"):
             self._clear_highlight()
         if state != "idle":
             self._announce(words, self.state_label)
