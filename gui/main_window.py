@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QColor, QFont, QIcon, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QMetaObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import (
+    QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence, QTextCharFormat, QTextCursor,
+)
 from PySide6.QtWidgets import (
-    QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QSlider, QTextEdit, QToolBar,
-    QWidget,
+    QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QSlider, QTextEdit,
+    QToolBar,
 )
 
 from core.chunking import split_text
-from core.endpoints import API_KEY_ENV, resolve_endpoint
-from core.options import DEFAULT_MODEL, OptionError, SpeakOptions, SPEED_RANGE, is_aura2
+from core.endpoints import Endpoint, offline_endpoint, resolve_endpoint
+from core.options import DEFAULT_MODEL, SPEED_RANGE, OptionError, SpeakOptions, is_aura2
 from core.resources import resource_path
 from core.voices import load_catalog
+from gui.settings import AppSettings, KeyStore, api_key
+from gui.settings_dialog import SettingsDialog
 from gui.speech_worker import SpeechRequest, SpeechWorker
+from gui.themes import apply_theme
 from gui.voice_picker import VoicePicker
 
 log = logging.getLogger(__name__)
 
-BASE_FONT_POINTS = 16
 ZOOM_STEPS = (50, 67, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300, 350, 400)
 STATE_WORDS = {
     "idle": "Ready",
@@ -52,7 +55,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.url_override = url
         self.catalog = load_catalog()
-        self.settings = QSettings()
+        self.settings = AppSettings.load()
+        self.keys = KeyStore()
+        apply_theme(QApplication.instance(), self.settings.theme)
         self.document_path: Path | None = None
         self.state = "idle"
         self.zoom = 100
@@ -113,6 +118,8 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs, self.save_as,
                                            "Save the document under another name")
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit Aloud")
+        self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
+                                            "Endpoint, API key, voice, audio, text size and theme")
         self.zoom_in_action = self._action("Zoom &In", ["Ctrl++", "Ctrl+="], lambda: self.zoom_by(+1),
                                            "Make the text larger")
         self.zoom_out_action = self._action("Zoom &Out", "Ctrl+-", lambda: self.zoom_by(-1), "Make the text smaller")
@@ -143,8 +150,7 @@ class MainWindow(QMainWindow):
         self.voice_picker.setAccessibleName("Voice")
         self.voice_picker.setAccessibleDescription("Type part of a name or language to find a voice")
         voice_label.setBuddy(self.voice_picker)
-        model = self.settings.value("voice", DEFAULT_MODEL, str)
-        if not self.voice_picker.set_model_name(model):
+        if not self.voice_picker.set_model_name(self.settings.voice):
             self.voice_picker.set_model_name(DEFAULT_MODEL)
         self.voice_picker.voice_chosen.connect(self._on_voice_chosen)
         bar.addWidget(voice_label)
@@ -156,10 +162,10 @@ class MainWindow(QMainWindow):
         self.speed.setSingleStep(0.05)
         self.speed.setDecimals(2)
         self.speed.setSuffix("×")
-        self.speed.setValue(float(self.settings.value("speed", 1.0)))
+        self.speed.setValue(self.settings.speed)
         self.speed.setAccessibleName("Speaking speed")
         self.speed.setAccessibleDescription("0.7 to 1.5 times normal speed, for Aura-2 voices")
-        self.speed.valueChanged.connect(lambda v: self.settings.setValue("speed", v))
+        self.speed.valueChanged.connect(self._on_speed)
         speed_label.setBuddy(self.speed)
         bar.addWidget(speed_label)
         bar.addWidget(self.speed)
@@ -167,7 +173,7 @@ class MainWindow(QMainWindow):
         volume_label = QLabel("Vo&lume:", bar)
         self.volume = QSlider(Qt.Orientation.Horizontal, bar)
         self.volume.setRange(0, 100)
-        self.volume.setValue(int(self.settings.value("volume", 100)))
+        self.volume.setValue(self.settings.volume)
         self.volume.setMaximumWidth(140)
         self.volume.setAccessibleName("Volume")
         self.volume.setPageStep(10)
@@ -183,6 +189,8 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         play_menu = menus.addMenu("&Playback")
@@ -236,7 +244,20 @@ class MainWindow(QMainWindow):
     def _options(self) -> SpeakOptions:
         model = self.voice_picker.model_name() or DEFAULT_MODEL
         speed = round(self.speed.value(), 2) if is_aura2(model) else 1.0
-        return SpeakOptions(model=model, speed=speed).validate()
+        s = self.settings
+        return SpeakOptions(model=model, encoding=s.encoding, sample_rate=s.sample_rate or None,
+                            speed=speed).validate()
+
+    def endpoint(self) -> Endpoint:
+        """Where this reading goes: --url for this run, else the Settings; Deepgram with no key is offline."""
+        key, _ = api_key(self.keys)
+        if self.url_override:
+            return resolve_endpoint(self.url_override, key)
+        if self.settings.endpoint == "offline":
+            return offline_endpoint()
+        if self.settings.endpoint == "self-hosted" and self.settings.self_hosted_url:
+            return resolve_endpoint(self.settings.self_hosted_url, key)
+        return resolve_endpoint(None, key, offline=not key)
 
     def _reading_range(self) -> tuple[int, int]:
         cursor = self.editor.textCursor()
@@ -267,7 +288,7 @@ class MainWindow(QMainWindow):
             return
         try:
             options = self._options()
-            endpoint = resolve_endpoint(self.url_override)
+            endpoint = self.endpoint()
         except OptionError as exc:
             self._announce(f"Cannot read: {exc}.", self.closure_label)
             return
@@ -275,7 +296,9 @@ class MainWindow(QMainWindow):
         self._clear_highlight()  # the last reading's sentence is not where this one is
         self.closure_label.clear()
         self._audio_problem = ""
-        self.request_start.emit(SpeechRequest(text, start, end, options, endpoint, volume=self.volume.value() / 100))
+        insecure = self.settings.allow_insecure_key and not self.url_override
+        self.request_start.emit(SpeechRequest(text, start, end, options, endpoint, self.settings.backend,
+                                              self.volume.value() / 100, insecure))
 
     @Slot()
     def toggle_pause(self) -> None:
@@ -343,8 +366,9 @@ class MainWindow(QMainWindow):
         cursor.setPosition(start)
         cursor.setPosition(min(end, len(self.editor.toPlainText())), QTextCursor.MoveMode.KeepAnchor)
         fmt = QTextCharFormat()
-        fmt.setBackground(self.palette().highlight())
-        fmt.setForeground(self.palette().highlightedText())
+        palette = QApplication.palette()  # the theme's, even before it has reached every widget
+        fmt.setBackground(palette.highlight())
+        fmt.setForeground(palette.highlightedText())
         # Not by colour alone: the sentence is underlined too.
         fmt.setFontUnderline(True)
         selection.cursor = cursor
@@ -378,8 +402,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, bool)
     def _on_closed(self, text: str, ok: bool) -> None:
-        if not ok and "API key" in text and not os.environ.get(API_KEY_ENV):
-            text += " Without a key, Aloud uses its offline voice."
+        if not ok and "API key" in text:
+            text += " Settings (Ctrl+,) holds the key; with none, Aloud uses its offline voice."
         if self._audio_problem:  # the closure must not hide why nothing was heard
             text = f"{self._audio_problem} {text}"
         self._announce(text, self.closure_label)
@@ -393,25 +417,50 @@ class MainWindow(QMainWindow):
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
 
     def _say_endpoint(self) -> None:
+        key, source = api_key(self.keys)
         if self.url_override:
-            where = f"the server at {self.url_override}"
-        elif os.environ.get(API_KEY_ENV):
-            where = "Deepgram (key from DEEPGRAM_API_KEY)"
+            where = f"the server at {self.url_override} (for this run)"
+        elif self.settings.endpoint == "offline":
+            where = "the offline voice"
+        elif self.settings.endpoint == "self-hosted" and self.settings.self_hosted_url:
+            where = f"the server at {self.settings.self_hosted_url}"
+        elif key:
+            where = "Deepgram (key from " + ("DEEPGRAM_API_KEY" if source == "environment" else "the keyring") + ")"
         else:
-            where = "the offline voice: no Deepgram API key is set"
+            where = "the offline voice: no Deepgram API key is set (Settings, Ctrl+,)"
         self.voice_label.setText(f"Voice: {self.voice_picker.model_name()}")
         self.closure_label.setText(f"Reading with {where}.")
 
     @Slot(str)
     def _on_voice_chosen(self, model: str) -> None:
-        self.settings.setValue("voice", model)
+        self.settings.voice = model
+        self.settings.save()
         self.speed.setEnabled(is_aura2(model))
         self.voice_label.setText(f"Voice: {model}")
 
     @Slot(int)
     def _on_volume(self, value: int) -> None:
-        self.settings.setValue("volume", value)
+        self.settings.volume = value
+        self.settings.save()
         self.request_volume.emit(value / 100)
+
+    @Slot(float)
+    def _on_speed(self, value: float) -> None:
+        self.settings.speed = round(value, 2)
+        self.settings.save()
+
+    @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.keys, self.catalog, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings()
+
+    def apply_settings(self) -> None:
+        self.settings.save()
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self.voice_picker.set_model_name(self.settings.voice)
+        self._apply_zoom()
+        self._say_endpoint()
 
     def _focus_voice(self) -> None:
         self.voice_picker.setFocus()
@@ -428,7 +477,7 @@ class MainWindow(QMainWindow):
 
     def _apply_zoom(self) -> None:
         font = QFont(self.editor.font())
-        font.setPointSizeF(BASE_FONT_POINTS * self.zoom / 100)
+        font.setPointSizeF(self.settings.font_points * self.zoom / 100)
         self.editor.setFont(font)
 
     def show_shortcuts(self) -> None:
@@ -481,12 +530,13 @@ class MainWindow(QMainWindow):
         self.editor.setPlainText(text)
         self.editor.document().setModified(False)
         self.document_path = path
-        self.settings.setValue("last_dir", str(path.parent))
+        self.settings.last_dir = str(path.parent)
+        self.settings.save()
         self._update_title()
         return True
 
     def _last_dir(self) -> Path:
-        return Path(self.settings.value("last_dir", str(Path.home()), str))
+        return Path(self.settings.last_dir or Path.home())
 
     @Slot()
     def save(self) -> bool:
@@ -524,8 +574,6 @@ class MainWindow(QMainWindow):
         """Stop reading and join the worker thread, so the process exits cleanly."""
         if not self.thread.isRunning():
             return
-        from PySide6.QtCore import QMetaObject
-
         QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
         self.thread.quit()
         self.thread.wait(3000)

@@ -30,6 +30,7 @@ class SpeechRequest:
     endpoint: Endpoint
     backend: str = "auto"
     volume: float = 1.0
+    allow_insecure_key: bool = False
 
 
 class _Bridge(ReaderListener, AudioListener):
@@ -131,7 +132,8 @@ class SpeechWorker(QObject):
         player.begin(options.encoding, options.rate)
         bridge = _Bridge(self, self._reader_id)
         endpoint = request.endpoint
-        config = ReaderConfig(speak_url(endpoint.base_url, options), endpoint.api_key, False, endpoint.limits)
+        config = ReaderConfig(speak_url(endpoint.base_url, options), endpoint.api_key, request.allow_insecure_key,
+                              endpoint.limits)
         self._reader = Reader(
             request.text, config, bridge, start=request.start, end=request.end,
             played_bytes=lambda: player.position * options.bytes_per_sample,

@@ -243,3 +243,37 @@ def test_screenshots_at_normal_and_double_size(window_for, qtbot):
         path = ARTIFACTS / f"main-window-{zoom}.png"
         assert window.grab().save(str(path))
         assert path.stat().st_size > 5000
+
+
+def test_settings_choose_the_endpoint(window_for, qtbot, quiet_server, monkeypatch):
+    window = window_for()
+    window.settings.endpoint = "self-hosted"
+    window.settings.self_hosted_url = quiet_server.url
+    window.apply_settings()
+    assert quiet_server.url in window.closure_label.text()
+    window.editor.setPlainText("Hello there.")
+    window.speak()
+    qtbot.waitUntil(lambda: window.state == "finished", timeout=10000)
+    assert quiet_server.messages_received["Speak"] == 1
+    # With a key but the offline voice chosen, nothing goes to Deepgram.
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "some-key")
+    window.settings.endpoint = "offline"
+    assert window.endpoint().offline
+    window.settings.endpoint = "deepgram"
+    assert window.endpoint().base_url == "wss://api.deepgram.com"
+    monkeypatch.delenv("DEEPGRAM_API_KEY")
+    assert window.endpoint().offline, "Deepgram without a key falls back to the offline voice"
+
+
+def test_high_contrast_theme_screenshot(window_for, qtbot):
+    window = window_for()
+    window.settings.theme = "high-contrast"
+    window.apply_settings()
+    window.editor.setPlainText("High contrast: white on black, the heard sentence black on yellow.")
+    window._on_heard(0, 14)
+    QApplication.processEvents()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(ARTIFACTS / "main-window-high-contrast.png"))
+    assert window.editor.palette().color(window.editor.palette().ColorRole.Base).name() == "#000000"
+    window.settings.theme = "system"
+    window.apply_settings()
