@@ -2,8 +2,9 @@
 
 Optional: used when the `sounddevice` package and the PortAudio library are installed and the user picks it.
 A player thread writes blocks of audio as they arrive (blocking writes rather than a callback, so that an
-output which consumes faster than real time never receives padding silence). Pause stops writing after
-the current block and resumes exactly where it stopped.
+output which consumes faster than real time never receives padding silence). Pause just stops writing:
+what the device holds plays out (Pa_StopStream through ALSA's pulse plugin was measured to drop part of
+it), the device then idles, and resume writes on from exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from core.audio.output import AudioError, AudioListener, AudioOutput, PlayerStat
 log = logging.getLogger(__name__)
 
 BLOCK_MS = 20  # audio written per call: the longest a pause or stop waits for the writer
+# The device buffer. "low" (about 10-20 ms through PulseAudio) underran about 5 times a minute while the
+# test suite loaded both cores; 100 ms did not. Stop aborts the stream, so this does not delay silence;
+# a pause lets it play out, so a pause takes up to this long to fall silent.
+LATENCY_SECONDS = 0.1
 _STOP_ACK_SECONDS = 0.2
 
 
@@ -87,7 +92,7 @@ class SounddeviceOutput(AudioOutput):
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not (self._closed or self._stop_requested or self._has_work() or self._must_pause()):
+                while not (self._closed or self._stop_requested or self._has_work()):
                     self._cond.wait()
                 if self._closed:
                     self._abort_stream()
@@ -97,16 +102,9 @@ class SounddeviceOutput(AudioOutput):
                     self._abort_stream()
                     self._stopped.set()
                     continue
-                if self._must_pause():
-                    stream = self._stream
-                    block, done = b"", False
-                else:
-                    stream = None
-                    block, done = self._next_block()
+                block, done = self._next_block()
                 generation = self._generation
-            if stream is not None:
-                self._pause_stream(stream)
-            elif block:
+            if block:
                 self._write(block, generation)
             elif done:
                 self._drain(generation)
@@ -115,15 +113,6 @@ class SounddeviceOutput(AudioOutput):
         if self._state not in (PlayerState.PLAYING, PlayerState.BUFFERING):
             return False
         return bool(self._pcm) or self._final
-
-    def _must_pause(self) -> bool:
-        return self._state is PlayerState.PAUSED and self._stream is not None and self._stream.active
-
-    def _pause_stream(self, stream) -> None:
-        try:
-            stream.stop()  # what was written plays out; nothing more is written until resume
-        except Exception as exc:
-            log.info("pause: %s", exc)
 
     def _next_block(self) -> tuple[bytes, bool]:
         """The next block to write (lead-in first), and whether the stream has ended."""
@@ -164,8 +153,15 @@ class SounddeviceOutput(AudioOutput):
     def _drain(self, generation: int) -> None:
         stream = self._stream
         if stream is not None:
+            # Pa_StopStream through ALSA's pulse plugin drops what the device still holds (measured: the
+            # last ~110 ms of a reading were lost), so wait until it has played out; a stop cuts this short.
+            with self._cond:
+                self._cond.wait_for(lambda: self._stop_requested or self._closed,
+                                    timeout=self._latency + 2 * BLOCK_MS / 1000)
+                if self._stop_requested or self._closed or generation != self._generation:
+                    return
             try:
-                stream.stop()  # returns when everything written has been played
+                stream.stop()
             except Exception as exc:
                 log.info("drain: %s", exc)
         with self._cond:
@@ -181,7 +177,7 @@ class SounddeviceOutput(AudioOutput):
                 self._stream.start()
             return self._stream
         self._close_stream()
-        stream = self._sd.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", latency="low")
+        stream = self._sd.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", latency=LATENCY_SECONDS)
         stream.start()
         self._stream, self._stream_rate = stream, self.rate
         self._latency = float(stream.latency)

@@ -33,10 +33,11 @@ def paced():
 def test_pause_silences_the_device_and_holds_the_position(paced, backend):
     pause = paced[backend]["pause"]
     assert pause["silent_while_paused"]
-    # sounddevice drains one 20 ms block; simpleaudio its ALSA buffer (about 300 ms)
-    assert pause["sound_after_pause_ms"] < (50 if backend == "sounddevice" else 500)
+    # sounddevice plays out its 100 ms buffer; simpleaudio drains its ALSA buffer (about 300 ms)
+    assert pause["sound_after_pause_ms"] < (250 if backend == "sounddevice" else 500)
     assert pause["position_moved_while_paused"] == 0
-    assert pause["heard_seconds"] >= 0.9 * pause["source_seconds"], "everything is played after resume"
+    # A 300 Hz tone is above the threshold 97.4% of the time: anything less means audio was lost.
+    assert pause["heard_seconds"] >= 0.96 * pause["source_seconds"], "everything is played after resume"
 
 
 @pytest.mark.parametrize("backend", ["simpleaudio", "sounddevice"])
