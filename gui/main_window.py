@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QMetaObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEvent, QMetaObject, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import (
     QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence, QTextCharFormat, QTextCursor,
 )
@@ -14,11 +14,12 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from core.chunking import split_text
+from core.chunking import Boundary, split_text
 from core.endpoints import Endpoint, offline_endpoint, resolve_endpoint
 from core.options import DEFAULT_MODEL, SPEED_RANGE, OptionError, SpeakOptions, is_aura2
 from core.resources import resource_path
 from core.voices import load_catalog
+from gui.document_memory import DocumentMemory
 from gui.settings import AppSettings, KeyStore, api_key
 from gui.settings_dialog import SettingsDialog
 from gui.speech_worker import SpeechRequest, SpeechWorker
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.catalog = load_catalog()
         self.settings = AppSettings.load()
         self.keys = KeyStore()
+        self.memory = DocumentMemory()
+        self.resume_offer: QMessageBox | None = None
         apply_theme(QApplication.instance(), self.settings.theme)
         self.document_path: Path | None = None
         self.state = "idle"
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self._apply_zoom()
         self.editor.document().modificationChanged.connect(lambda _: self._update_title())
+        self.editor.viewport().installEventFilter(self)  # files dropped on the text open as documents
         self.setCentralWidget(self.editor)
 
     def _action(self, text: str, shortcuts, slot, tip: str, icon_name: str | None = None) -> QAction:
@@ -112,6 +116,10 @@ class MainWindow(QMainWindow):
                                             "Read from the previous sentence", "previous")
         self.next_action = self._action("&Next Sentence", "Alt+Right", self.next_sentence,
                                         "Read from the next sentence", "next")
+        self.previous_paragraph_action = self._action("Previous Para&graph", "Ctrl+Up", self.previous_paragraph,
+                                                      "Read from the previous paragraph")
+        self.next_paragraph_action = self._action("Next Parag&raph", "Ctrl+Down", self.next_paragraph,
+                                                  "Read from the next paragraph")
         self.open_action = self._action("&Open…", QKeySequence.StandardKey.Open, self.open_dialog,
                                         "Open a text or Markdown file")
         self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self.save, "Save the document")
@@ -187,7 +195,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.open_action, self.save_action, self.save_as_action):
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        for action in (self.save_action, self.save_as_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
@@ -195,7 +206,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         play_menu = menus.addMenu("&Playback")
         for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
-                       self.next_action, self.voice_action):
+                       self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
+                       self.voice_action):
             play_menu.addAction(action)
         view_menu = menus.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
@@ -314,6 +326,30 @@ class MainWindow(QMainWindow):
     def _sentence_offsets(self) -> list[int]:
         return [s.start for s in split_text(self.editor.toPlainText())]
 
+    def _paragraph_offsets(self) -> list[int]:
+        offsets, new_paragraph = [], True
+        for segment in split_text(self.editor.toPlainText()):
+            if new_paragraph:
+                offsets.append(segment.start)
+            new_paragraph = segment.boundary == Boundary.PARAGRAPH
+        return offsets
+
+    @Slot()
+    def next_paragraph(self) -> None:
+        here = self._current_offset()
+        following = [p for p in self._paragraph_offsets() if p > here]
+        if following:
+            self._move_and_speak(following[0])
+
+    @Slot()
+    def previous_paragraph(self) -> None:
+        here = self._current_offset()
+        starts = self._paragraph_offsets()
+        current = max([p for p in starts if p <= here], default=0)
+        before = [p for p in starts if p < current]
+        # Like a media player's "previous": a second press goes a paragraph further back.
+        self._move_and_speak(before[-1] if before and here - current < 2 else current)
+
     def _current_offset(self) -> int:
         if self.heard_range is not None and self.state in ("speaking", "paused", "connecting"):
             return self.heard_range[0]
@@ -349,6 +385,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
         self.pause_action.setEnabled(state in ("connecting", "speaking", "paused"))
         self.stop_action.setEnabled(active)
+        if state in ("stopped", "finished", "failed"):
+            self._remember_position(finished=state == "finished")
         if state in ("stopped", "finished", "failed", "idle", "connecting"):
             self._clear_highlight()
         if state != "idle":
@@ -386,6 +424,13 @@ class MainWindow(QMainWindow):
     def _clear_highlight(self) -> None:
         self.heard_range = None
         self.editor.setExtraSelections([])
+
+    def _remember_position(self, finished: bool) -> None:
+        if self.document_path is None:
+            return
+        text = self.editor.toPlainText()
+        offset = 0 if finished or self.heard_range is None else self.heard_range[0]
+        self.memory.set_position(self.document_path, text, offset)
 
     @Slot(float)
     def _on_first_audio(self, seconds: float) -> None:
@@ -532,8 +577,57 @@ class MainWindow(QMainWindow):
         self.document_path = path
         self.settings.last_dir = str(path.parent)
         self.settings.save()
+        self.memory.add_recent(path)
         self._update_title()
+        self._offer_to_continue(path, text)
         return True
+
+    def _offer_to_continue(self, path: Path, text: str) -> None:
+        offset = self.memory.position(path, text)
+        if not offset:
+            return
+        preview = text[offset : offset + 80].split("\n")[0].strip()
+        box = QMessageBox(QMessageBox.Icon.Question, "Continue reading?",
+                          f"Last time you stopped at:\n\n“{preview}…”\n\nContinue from there?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda result: self._continue_answered(result, offset))
+        self.resume_offer = box
+        box.open()
+
+    def _continue_answered(self, result: int, offset: int) -> None:
+        self.resume_offer = None
+        if result == QMessageBox.StandardButton.Yes and offset < len(self.editor.toPlainText()):
+            self._move_and_speak(offset)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.memory.recent()
+        for number, path in enumerate(paths, 1):
+            action = self.recent_menu.addAction(f"&{number % 10} {path.name}  ({path.parent})")
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
+        if not paths:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def open_recent(self, path: Path) -> None:
+        if not path.exists():
+            self.memory.forget_recent(path)
+            self._announce(f"{path.name} is no longer there; it was taken off the recent list.", self.closure_label)
+            return
+        if self._confirm_discard():
+            self.open_path(path)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A file dropped on the text opens it; dropped text is left to the editor."""
+        if watched is self.editor.viewport() and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+            urls = [u for u in event.mimeData().urls() if u.isLocalFile()] if event.mimeData().hasUrls() else []
+            if urls:
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop and self._confirm_discard():
+                    self.open_path(Path(urls[0].toLocalFile()))
+                return True
+        return super().eventFilter(watched, event)
 
     def _last_dir(self) -> Path:
         return Path(self.settings.last_dir or Path.home())
@@ -555,6 +649,7 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self._announce(f"Cannot save {path.name}: {exc.strerror or exc}.", self.closure_label)
             return False
+        self.memory.add_recent(path)
         self.document_path = path
         self.editor.document().setModified(False)
         self._update_title()
@@ -567,6 +662,8 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
+        if self.state in ("speaking", "paused", "connecting"):
+            self._remember_position(finished=False)
         self.shutdown()
         event.accept()
 

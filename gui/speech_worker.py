@@ -33,6 +33,14 @@ class SpeechRequest:
     allow_insecure_key: bool = False
 
 
+def _emit(signal, *args) -> None:
+    """Emit from a core thread; if the window and its worker are already gone, there is no one to tell."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        log.debug("dropped a signal: its worker was deleted")
+
+
 class _Bridge(ReaderListener, AudioListener):
     """Receives core callbacks on core threads and re-emits them as the worker's signals."""
 
@@ -41,33 +49,36 @@ class _Bridge(ReaderListener, AudioListener):
         self.reader_id = reader_id
 
     def _current(self) -> bool:
-        return self.worker._reader_id == self.reader_id
+        try:
+            return self.worker._reader_id == self.reader_id
+        except RuntimeError:  # the worker was deleted
+            return False
 
     def on_connected(self) -> None:
         if self._current():
-            self.worker.state_changed.emit("speaking")
+            _emit(self.worker.state_changed, "speaking")
 
     def on_metadata(self, metadata: protocol.Metadata) -> None:
         if self._current():
-            self.worker.metadata_received.emit(f"{metadata.model_name} {metadata.model_version}".strip(),
-                                               metadata.request_id)
+            _emit(self.worker.metadata_received, f"{metadata.model_name} {metadata.model_version}".strip(),
+                  metadata.request_id)
 
     def on_audio(self, chunk: bytes) -> None:
         player = self.worker._player
         if self._current() and player is not None:
             player.feed(chunk)
-            self.worker.audio_received.emit(chunk)
+            _emit(self.worker.audio_received, chunk)
 
     def on_chunk_done(self, chunk: Chunk) -> None:
         if self._current():
-            self.worker.flushed.emit(chunk.start, chunk.end)
+            _emit(self.worker.flushed, chunk.start, chunk.end)
 
     def on_warning(self, message: str) -> None:
         if self._current():
-            self.worker.warning.emit(message)
+            _emit(self.worker.warning, message)
 
     def on_finished(self, result: ReadResult) -> None:
-        self.worker._reading_finished.emit(self.reader_id, result)
+        _emit(self.worker._reading_finished, self.reader_id, result)
 
 
 class _PlayerEvents(AudioListener):
@@ -78,10 +89,10 @@ class _PlayerEvents(AudioListener):
         pass
 
     def on_drained(self) -> None:
-        self.worker._drained.emit()
+        _emit(self.worker._drained)
 
     def on_error(self, error: AudioError) -> None:
-        self.worker._audio_failed.emit(str(error))
+        _emit(self.worker._audio_failed, str(error))
 
 
 class SpeechWorker(QObject):
@@ -169,7 +180,10 @@ class SpeechWorker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
+        reader = self._reader
         self._stop_reading(announce=False)
+        if reader is not None:
+            reader.wait(3)  # Close is sent; let the session end while there is still a worker to hear of it
         if self._timer is not None:
             self._timer.stop()
         if self._player is not None:

@@ -12,46 +12,12 @@ from PySide6.QtWidgets import (
     QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QPlainTextEdit, QToolButton,
 )
 
-from gui.main_window import MainWindow
+from gui.main_window import MainWindow  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 LEAD = 24000 * 150 // 1000 * 2
 LONG = " ".join(f"Sentence number {i} is here to keep the reader busy for a moment." for i in range(30))
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch, qapp):
-    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    qapp.setOrganizationName("AloudTest")
-    qapp.setApplicationName("AloudTest")
-
-
-@pytest.fixture
-def quiet_server(make_server):
-    return make_server(chars_per_minute=None, flushes_per_minute=None)
-
-
-@pytest.fixture
-def window_for(qtbot):
-    windows = []
-
-    def make(url=None):
-        window = MainWindow(url=url)
-        window.show()
-        window.windowHandle().requestActivate()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts reach only the active window
-        window.editor.setFocus()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.editor.document().setModified(False)  # no "unsaved changes" question at teardown
-        window.close()
-        window.deleteLater()
 
 
 def collect_audio(window):

@@ -31,15 +31,6 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch, qapp):
-    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    qapp.setOrganizationName("AloudTest")
-    qapp.setApplicationName("AloudTest")
-
-
 @pytest.fixture
 def memory_keyring():
     import keyring

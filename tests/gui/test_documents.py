@@ -1,0 +1,115 @@
+"""Documents in the window: paragraphs, the reading position kept across runs, recent files, dropped files."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.main_window import MainWindow
+
+TEXT = "First paragraph, one sentence.\n\nSecond paragraph starts. It goes on.\n\nThird paragraph."
+
+
+def reading_starts(window):
+    starts = []
+    window.worker.state_changed.connect(lambda state: state == "connecting" and starts.append(None))
+    window.worker.flushed.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
+    return starts
+
+
+def test_ctrl_down_and_up_read_by_paragraph(window_for, qtbot, quiet_server):
+    window = window_for(quiet_server.url)
+    window.editor.setPlainText(TEXT)
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
+    starts = reading_starts(window)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: starts == [TEXT.index("Second")], timeout=10000)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: starts[-1:] == [TEXT.index("Third")], timeout=10000)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(starts) == 3 and starts[-1] == TEXT.index("Second"), timeout=10000)
+
+
+def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, qtbot, offline_server, tmp_path):
+    path = tmp_path / "book.txt"
+    path.write_text(" ".join(f"Sentence {i} of the book." for i in range(200)), encoding="utf-8")
+    window = window_for(offline_server.url)  # Deepgram's limits: the reading is still going when stopped
+    assert window.open_path(path)
+    assert window.resume_offer is None, "nothing to continue the first time"
+    text = window.editor.toPlainText()
+    start = text.index("Sentence 50 ")
+    window._move_and_speak(start)
+    qtbot.waitUntil(lambda: window.heard_range is not None, timeout=10000)
+    window.stop()
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    window.close()
+
+    again = window_for(offline_server.url)
+    assert again.open_path(path)
+    assert again.resume_offer is not None and "Sentence 5" in again.resume_offer.text()
+    starts = reading_starts(again)
+    again.resume_offer.done(QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: bool(starts) and starts[0] is not None, timeout=10000)
+    assert starts[0] >= start
+    again.stop()
+
+
+def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path):
+    window = window_for()
+    paths = []
+    for name in ("a.txt", "b.md"):
+        path = tmp_path / name
+        path.write_text(f"Text of {name}.", encoding="utf-8")
+        assert window.open_path(path)
+        paths.append(path)
+    assert window.memory.recent() == [p.resolve() for p in reversed(paths)]
+    window._fill_recent_menu()
+    labels = [a.text() for a in window.recent_menu.actions()]
+    assert labels[0].startswith("&1 b.md") and labels[1].startswith("&2 a.txt")
+    paths[0].unlink()
+    window.open_recent(paths[0].resolve())
+    assert "no longer there" in window.closure_label.text()
+    assert window.memory.recent() == [paths[1].resolve()]
+
+
+def test_a_dropped_file_opens(window_for, tmp_path):
+    window = window_for()
+    path = tmp_path / "dropped.md"
+    path.write_text("# Dropped\n\nIt opened.", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(window.editor.viewport(), enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(window.editor.viewport(), drop)
+    assert window.editor.toPlainText() == "# Dropped\n\nIt opened."
+    assert window.document_path == path
+    assert "dropped.md" in window.windowTitle()
+
+
+def test_a_file_given_on_the_command_line_opens(qtbot, tmp_path):
+    path = tmp_path / "arg.txt"
+    path.write_text("From the command line.", encoding="utf-8")
+    window = MainWindow(path=str(path))
+    try:
+        assert window.editor.toPlainText() == "From the command line."
+    finally:
+        window.close()
+
+
+def test_a_file_that_is_not_utf8_still_opens_with_a_message(window_for, tmp_path):
+    window = window_for()
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Café crème.".encode("latin-1"))
+    assert window.open_path(path)
+    assert "not valid UTF-8" in window.closure_label.text()
+    assert window.editor.toPlainText().startswith("Caf")
+
+
+def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path):
+    window = window_for()
+    assert not window.open_path(Path(tmp_path / "missing.txt"))
+    assert "Cannot open missing.txt" in window.closure_label.text()
