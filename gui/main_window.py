@@ -10,8 +10,8 @@ from PySide6.QtGui import (
     QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence, QTextCharFormat, QTextCursor,
 )
 from PySide6.QtWidgets import (
-    QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QSlider, QTextEdit,
-    QToolBar,
+    QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QProgressDialog,
+    QSlider, QTextEdit, QToolBar,
 )
 
 from core.chunking import Boundary, split_text
@@ -19,6 +19,7 @@ from core.endpoints import Endpoint, offline_endpoint, resolve_endpoint
 from core.options import DEFAULT_MODEL, SPEED_RANGE, OptionError, SpeakOptions, is_aura2
 from core.resources import resource_path
 from core.voices import load_catalog
+from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
 from gui.settings import AppSettings, KeyStore, api_key
 from gui.settings_dialog import SettingsDialog
@@ -46,6 +47,8 @@ def icon(name: str) -> QIcon:
 
 
 class MainWindow(QMainWindow):
+    request_export = Signal(object)
+    request_export_cancel = Signal()
     request_start = Signal(object)
     request_pause = Signal()
     request_resume = Signal()
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs, self.save_as,
                                            "Save the document under another name")
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit Aloud")
+        self.save_audio_action = self._action("Save &Audio…", "Ctrl+Shift+A", self.save_audio_dialog,
+                                              "Save the spoken document, or the selection, as a WAV file")
         self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
                                             "Endpoint, API key, voice, audio, text size and theme")
         self.zoom_in_action = self._action("Zoom &In", ["Ctrl++", "Ctrl+="], lambda: self.zoom_by(+1),
@@ -198,7 +203,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        for action in (self.save_action, self.save_as_action):
+        for action in (self.save_action, self.save_as_action, self.save_audio_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
@@ -250,6 +255,18 @@ class MainWindow(QMainWindow):
         self.worker.audio_error.connect(self._on_audio_error)
         self.worker.closed.connect(self._on_closed)
         self.thread.start()
+
+        self.export_thread = QThread(self)
+        self.export_thread.setObjectName("aloud-export")
+        self.exporter = ExportWorker()
+        self.exporter.moveToThread(self.export_thread)
+        self.export_thread.finished.connect(self.exporter.deleteLater)
+        self.request_export.connect(self.exporter.start)
+        self.request_export_cancel.connect(self.exporter.cancel)
+        self.exporter.progress.connect(self._on_export_progress)
+        self.exporter.finished.connect(self._on_export_finished)
+        self.export_progress: QProgressDialog | None = None
+        self.export_thread.start()
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -311,6 +328,54 @@ class MainWindow(QMainWindow):
         insecure = self.settings.allow_insecure_key and not self.url_override
         self.request_start.emit(SpeechRequest(text, start, end, options, endpoint, self.settings.backend,
                                               self.volume.value() / 100, insecure))
+
+    @Slot()
+    def save_audio_dialog(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save Audio", str(self._last_dir() / "speech.wav"),
+                                              "WAV audio (*.wav)")
+        if name:
+            self.save_audio(Path(name if name.lower().endswith(".wav") else name + ".wav"))
+
+    def save_audio(self, path: Path) -> bool:
+        """Save the audio of the selection, or of the whole document, to `path`, with progress and Cancel."""
+        cursor = self.editor.textCursor()
+        text = self.editor.toPlainText()
+        start, end = (cursor.selectionStart(), cursor.selectionEnd()) if cursor.hasSelection() else (0, len(text))
+        if not text[start:end].strip():
+            self._announce("Nothing to save: the document is empty.", self.closure_label)
+            return False
+        if self.export_progress is not None:
+            self._announce("Audio is already being saved.", self.closure_label)
+            return False
+        try:
+            options, endpoint = self._options(), self.endpoint()
+        except OptionError as exc:
+            self._announce(f"Cannot save audio: {exc}.", self.closure_label)
+            return False
+        progress = QProgressDialog(f"Saving the audio to {path.name}…", "Cancel", 0, end - start, self)
+        progress.setWindowTitle("Save Audio")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAccessibleName("Saving audio")
+        progress.canceled.connect(self.request_export_cancel.emit)
+        self.export_progress = progress
+        insecure = self.settings.allow_insecure_key and not self.url_override
+        self.request_export.emit(ExportRequest(text, start, end, options, endpoint, path, insecure))
+        return True
+
+    @Slot(int, int)
+    def _on_export_progress(self, done: int, total: int) -> None:
+        if self.export_progress is not None:
+            self.export_progress.setMaximum(total)
+            self.export_progress.setValue(min(done, total - 1))  # the dialog closes itself at the maximum
+
+    @Slot(str, bool)
+    def _on_export_finished(self, message: str, ok: bool) -> None:
+        if self.export_progress is not None:
+            self.export_progress.reset()
+            self.export_progress.deleteLater()
+            self.export_progress = None
+        self._announce(message, self.closure_label)
 
     @Slot()
     def toggle_pause(self) -> None:
@@ -672,5 +737,7 @@ class MainWindow(QMainWindow):
         if not self.thread.isRunning():
             return
         QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        self.thread.wait(3000)
+        QMetaObject.invokeMethod(self.exporter, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+        for thread in (self.thread, self.export_thread):
+            thread.quit()
+            thread.wait(3000)
