@@ -11,7 +11,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QProgressDialog,
-    QSlider, QTextEdit, QToolBar,
+    QSlider, QTextEdit, QToolBar, QWidget,
 )
 
 from core.chunking import Boundary, split_text
@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
         self._apply_zoom()
         self.editor.document().modificationChanged.connect(lambda _: self._update_title())
         self.editor.viewport().installEventFilter(self)  # files dropped on the text open as documents
+        self._ctrl_alone = False
+        QApplication.instance().installEventFilter(self)  # Ctrl pressed and released alone stops speech
         self.setCentralWidget(self.editor)
 
     def _action(self, text: str, shortcuts, slot, tip: str, icon_name: str | None = None) -> QAction:
@@ -139,6 +141,8 @@ class MainWindow(QMainWindow):
         self.zoom_reset_action = self._action("&Actual Size", "Ctrl+0", lambda: self.set_zoom(100),
                                               "Text at its normal size")
         self.voice_action = self._action("Choose &Voice", "Ctrl+Shift+V", self._focus_voice, "Move to the voice list")
+        self.favourite_action = self._action("&Favourite Voice On/Off", "Ctrl+D", self.toggle_favourite,
+                                             "Add the chosen voice to the favourites at the top of the list, or take it off")
         self.shortcuts_action = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts,
                                              "List every keyboard shortcut")
 
@@ -159,9 +163,10 @@ class MainWindow(QMainWindow):
         bar.setObjectName("voice")
         bar.setAccessibleName("Voice, speed and volume")
         voice_label = QLabel("&Voice:", bar)
-        self.voice_picker = VoicePicker(self.catalog, bar)
+        self.voice_picker = VoicePicker(self.catalog, bar, self.settings.favourite_voices)
         self.voice_picker.setAccessibleName("Voice")
         self.voice_picker.setAccessibleDescription("Type part of a name or language to find a voice")
+        self.voice_picker.setToolTip("Voice (Ctrl+Shift+V; Ctrl+D makes it a favourite)")
         voice_label.setBuddy(self.voice_picker)
         if not self.voice_picker.set_model_name(self.settings.voice):
             self.voice_picker.set_model_name(DEFAULT_MODEL)
@@ -178,6 +183,7 @@ class MainWindow(QMainWindow):
         self.speed.setValue(self.settings.speed)
         self.speed.setAccessibleName("Speaking speed")
         self.speed.setAccessibleDescription("0.7 to 1.5 times normal speed, for Aura-2 voices")
+        self.speed.setToolTip("Speaking speed, 0.7-1.5× (Alt+D)")
         self.speed.valueChanged.connect(self._on_speed)
         speed_label.setBuddy(self.speed)
         bar.addWidget(speed_label)
@@ -189,6 +195,7 @@ class MainWindow(QMainWindow):
         self.volume.setValue(self.settings.volume)
         self.volume.setMaximumWidth(140)
         self.volume.setAccessibleName("Volume")
+        self.volume.setToolTip("Volume (Alt+L)")
         self.volume.setPageStep(10)
         self.volume.valueChanged.connect(self._on_volume)
         volume_label.setBuddy(self.volume)
@@ -212,7 +219,7 @@ class MainWindow(QMainWindow):
         play_menu = menus.addMenu("&Playback")
         for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
                        self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
-                       self.voice_action):
+                       self.voice_action, self.favourite_action):
             play_menu.addAction(action)
         view_menu = menus.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
@@ -572,6 +579,23 @@ class MainWindow(QMainWindow):
         self._apply_zoom()
         self._say_endpoint()
 
+    @Slot()
+    def toggle_favourite(self) -> None:
+        model = self.voice_picker.model_name()
+        if not model:
+            return
+        favourites = self.settings.favourite_voices
+        if model in favourites:
+            favourites.remove(model)
+            message = f"{model} is no longer a favourite."
+        else:
+            favourites.append(model)
+            message = f"{model} is a favourite: it is at the top of the voice list."
+        self.settings.favourites = ",".join(favourites)
+        self.settings.save()
+        self.voice_picker.set_favourites(favourites)
+        self._announce(message, self.closure_label)
+
     def _focus_voice(self) -> None:
         self.voice_picker.setFocus()
         self.voice_picker.lineEdit().selectAll()
@@ -675,6 +699,11 @@ class MainWindow(QMainWindow):
         if not paths:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
+    def _is_mine(self, watched: QObject) -> bool:
+        if watched is self.windowHandle():
+            return True
+        return isinstance(watched, QWidget) and watched.window() is self
+
     def open_recent(self, path: Path) -> None:
         if not path.exists():
             self.memory.forget_recent(path)
@@ -684,7 +713,23 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """A file dropped on the text opens it; dropped text is left to the editor."""
+        """Ctrl alone stops speech (as in NVDA); a file dropped on the text opens it."""
+        kind = event.type()
+        pressed = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)  # a shortcut's key arrives only as the latter
+        if (kind in pressed or kind == QEvent.Type.KeyRelease) and self._is_mine(watched):
+            # A key may be seen several times here (the window, the focus widget, its parents). Ctrl
+            # released with no other key pressed since is "Ctrl alone"; every Ctrl+key shortcut and the
+            # editor's own Ctrl keys work as before.
+            if kind in pressed:
+                if event.key() != Qt.Key.Key_Control:
+                    self._ctrl_alone = False
+                elif not event.isAutoRepeat():
+                    self._ctrl_alone = True
+            elif event.key() == Qt.Key.Key_Control and self._ctrl_alone:
+                self._ctrl_alone = False
+                if self.state in ("connecting", "speaking", "paused"):
+                    self.stop()
+            return False
         if watched is self.editor.viewport() and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
             urls = [u for u in event.mimeData().urls() if u.isLocalFile()] if event.mimeData().hasUrls() else []
             if urls:
@@ -733,9 +778,10 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop reading and join the worker thread, so the process exits cleanly."""
+        """Stop reading and join the worker threads, so the process exits cleanly."""
         if not self.thread.isRunning():
             return
+        QApplication.instance().removeEventFilter(self)
         QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
         QMetaObject.invokeMethod(self.exporter, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
         for thread in (self.thread, self.export_thread):

@@ -38,6 +38,11 @@ class AppSettings:
     font_points: int = 16
     theme: str = "system"
     last_dir: str = ""
+    favourites: str = ""  # favourite voice models, comma-separated
+
+    @property
+    def favourite_voices(self) -> list[str]:
+        return [m for m in self.favourites.split(",") if m]
 
     @classmethod
     def load(cls, store: QSettings | None = None) -> "AppSettings":

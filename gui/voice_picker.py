@@ -22,24 +22,17 @@ class VoicePicker(QComboBox):
 
     voice_chosen = Signal(str)  # model name
 
-    def __init__(self, catalog: Catalog, parent=None) -> None:
+    def __init__(self, catalog: Catalog, parent=None, favourites: list[str] | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
+        self.favourites: list[str] = []
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setMaxVisibleItems(20)
         model = QStandardItemModel(self)
-        for language, voices in catalog.by_language().items():
-            header = QStandardItem(f"— {catalog.language_name(language)} —")
-            header.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
-            model.appendRow(header)
-            for voice in voices:
-                item = QStandardItem(voice_label(voice, catalog))
-                item.setData(voice.model, MODEL_ROLE)
-                item.setToolTip(voice.model + (f": {voice.description}" if voice.description else ""))
-                model.appendRow(item)
         self.setModel(model)
+        self.set_favourites(favourites or [])
         completer = QCompleter(model, self)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -47,6 +40,27 @@ class VoicePicker(QComboBox):
         self.setCompleter(completer)
         completer.activated[str].connect(self._on_completed)
         self.activated.connect(self._on_activated)
+
+    def set_favourites(self, favourites: list[str]) -> None:
+        """Favourite voices come first, under their own heading; every voice stays in its language too."""
+        current = self.model_name() if self.count() else ""
+        self.favourites = [m for m in favourites if self.catalog.get(m) is not None]
+        model: QStandardItemModel = self.model()
+        model.clear()
+        groups = [("★ Favourites", [self.catalog.get(m) for m in self.favourites])] if self.favourites else []
+        groups += [(self.catalog.language_name(lang), voices) for lang, voices in self.catalog.by_language().items()]
+        for heading, voices in groups:
+            header = QStandardItem(f"— {heading} —")
+            header.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
+            model.appendRow(header)
+            for voice in voices:
+                star = "★ " if voice.model in self.favourites else ""
+                item = QStandardItem(star + voice_label(voice, self.catalog))
+                item.setData(voice.model, MODEL_ROLE)
+                item.setToolTip(voice.model + (f": {voice.description}" if voice.description else ""))
+                model.appendRow(item)
+        if current:
+            self.set_model_name(current)
 
     def model_name(self) -> str:
         return self.itemData(self.currentIndex(), MODEL_ROLE) or ""

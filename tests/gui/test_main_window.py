@@ -243,3 +243,41 @@ def test_high_contrast_theme_screenshot(window_for, qtbot):
     assert window.editor.palette().color(window.editor.palette().ColorRole.Base).name() == "#000000"
     window.settings.theme = "system"
     window.apply_settings()
+
+
+def test_favourite_voices_come_first_and_are_remembered(window_for, qtbot):
+    window = window_for()
+    picker = window.voice_picker
+    assert picker.set_model_name("aura-2-celeste-es")
+    qtbot.keyClick(window.editor, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert picker.itemText(0) == "— ★ Favourites —"
+    assert picker.itemData(1, Qt.ItemDataRole.UserRole + 1) == "aura-2-celeste-es"
+    assert picker.model_name() == "aura-2-celeste-es", "the choice is kept"
+    again = window_for()  # a new run remembers it
+    assert again.voice_picker.itemData(1, Qt.ItemDataRole.UserRole + 1) == "aura-2-celeste-es"
+    assert again.voice_picker.set_model_name("aura-2-celeste-es")
+    again.toggle_favourite()
+    assert again.settings.favourite_voices == []
+    assert again.voice_picker.itemText(0) == "— English —"
+
+
+def test_the_voice_list_filters_as_you_type(window_for, qtbot):
+    window = window_for()
+    completer = window.voice_picker.completer()
+    completer.setCompletionPrefix("spanish")
+    matches = {completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())}
+    assert matches and all("Spanish" in m for m in matches)
+    assert any(m.startswith("Celeste") for m in matches)
+
+
+def test_ctrl_alone_stops_speech_but_ctrl_shortcuts_do_not(window_for, qtbot, offline_server):
+    window = window_for(offline_server.url)  # paced by Deepgram's limits: still reading when stopped
+    window.editor.setPlainText(LONG * 2)
+    window.speak()
+    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
+    qtbot.keyClick(window.editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)  # an editor key
+    qtbot.wait(200)
+    assert window.state == "speaking"
+    qtbot.keyPress(window.editor, Qt.Key.Key_Control)
+    qtbot.keyRelease(window.editor, Qt.Key.Key_Control)
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
