@@ -115,3 +115,27 @@ def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path):
     window = window_for()
     assert not window.open_path(Path(tmp_path / "missing.txt"))
     assert "Cannot open missing.txt" in window.closure_label.text()
+
+
+def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_path, monkeypatch):
+    window = window_for()
+    other = tmp_path / "other.txt"
+    other.write_text("Another document.", encoding="utf-8")
+    window.open_path(other)
+    window.editor.setPlainText("Precious unsaved words.")
+    window.editor.document().setModified(True)
+    answers = []
+
+    def ask(answer):
+        def question(*args, **kwargs):
+            answers.append(args[1])
+            return answer
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", ask(QMessageBox.StandardButton.Cancel))
+    window.open_recent(other.resolve())
+    assert answers == ["Unsaved changes"]
+    assert window.editor.toPlainText() == "Precious unsaved words.", "Cancel keeps the text"
+    monkeypatch.setattr(QMessageBox, "question", ask(QMessageBox.StandardButton.Save))
+    window.open_recent(other.resolve())
+    assert other.read_text(encoding="utf-8") == "Precious unsaved words.", "Save wrote it first"
