@@ -406,39 +406,37 @@ class MainWindow(QMainWindow):
             new_paragraph = segment.boundary == Boundary.PARAGRAPH
         return offsets
 
+    def _jump(self, starts: list[int], forward: bool) -> None:
+        """Read from the next start after where we are, or the last one before it (which, from the middle
+        of a sentence or paragraph, is its own start, as a media player's "previous" does)."""
+        here = self._current_offset()
+        if forward:
+            target = next((p for p in starts if p > here), None)
+        else:
+            target = max((p for p in starts if p < here), default=0)
+        if target is not None:
+            self._move_and_speak(target)
+
     @Slot()
     def next_paragraph(self) -> None:
-        here = self._current_offset()
-        following = [p for p in self._paragraph_offsets() if p > here]
-        if following:
-            self._move_and_speak(following[0])
+        self._jump(self._paragraph_offsets(), forward=True)
 
     @Slot()
     def previous_paragraph(self) -> None:
-        here = self._current_offset()
-        starts = self._paragraph_offsets()
-        current = max([p for p in starts if p <= here], default=0)
-        before = [p for p in starts if p < current]
-        # Like a media player's "previous": a second press goes a paragraph further back.
-        self._move_and_speak(before[-1] if before and here - current < 2 else current)
+        self._jump(self._paragraph_offsets(), forward=False)
+
+    @Slot()
+    def next_sentence(self) -> None:
+        self._jump(self._sentence_offsets(), forward=True)
+
+    @Slot()
+    def previous_sentence(self) -> None:
+        self._jump(self._sentence_offsets(), forward=False)
 
     def _current_offset(self) -> int:
         if self.heard_range is not None and self.state in ("speaking", "paused", "connecting"):
             return self.heard_range[0]
         return self.sentence_start(self.editor.toPlainText(), self.editor.textCursor().position())
-
-    @Slot()
-    def next_sentence(self) -> None:
-        here = self._current_offset()
-        following = [s for s in self._sentence_offsets() if s > here]
-        if following:
-            self._move_and_speak(following[0])
-
-    @Slot()
-    def previous_sentence(self) -> None:
-        here = self._current_offset()
-        before = [s for s in self._sentence_offsets() if s < here]
-        self._move_and_speak(before[-1] if before else 0)
 
     def _move_and_speak(self, offset: int) -> None:
         cursor = self.editor.textCursor()
