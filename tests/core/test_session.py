@@ -1,6 +1,5 @@
 """core.session against the offline server and against real servers scripted to misbehave."""
 
-import json
 import logging
 import socket
 import threading

@@ -6,13 +6,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import assert_same_audio
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QPlainTextEdit, QToolButton,
 )
 
-from gui.main_window import MainWindow  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

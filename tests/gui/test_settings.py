@@ -4,7 +4,6 @@ import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QDialogButtonBox
 
 from core.voices import load_catalog
 from gui.settings import AppSettings, KeyStore, api_key, masked
