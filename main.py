@@ -7,19 +7,33 @@ command line.
 import argparse
 import sys
 
-CLI_COMMANDS = {"speak", "serve", "voices", "-h", "--help"}
+CLI_COMMANDS = {"speak", "serve", "voices"}
 
 
 def main(argv: list[str]) -> int:
-    if argv and argv[0] in CLI_COMMANDS or any(a in CLI_COMMANDS - {"-h", "--help"} for a in argv[:2]):
+    # "speak", "serve" and "voices" (possibly after --debug) belong to the command line.
+    if any(a in CLI_COMMANDS for a in argv[:2]):
         from core.cli import main as cli_main
 
         return cli_main(argv)
-    parser = argparse.ArgumentParser(prog="aloud", description="Open the Aloud window.")
+    parser = argparse.ArgumentParser(
+        prog="aloud", description="Open the Aloud window. Commands: speak, serve, voices (aloud speak --help).")
     parser.add_argument("file", nargs="?", help="a text or Markdown file to open")
     parser.add_argument("--url", metavar="BASE_URL", help="use this endpoint for this run (settings unchanged)")
     parser.add_argument("--debug", action="store_true", help="log details to standard error")
+    parser.add_argument("--self-test", action="store_true",
+                        help="read a sentence offscreen with the offline voice, check the result, and exit")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     args = parser.parse_args(argv)
+    if args.version:
+        from core import __version__
+
+        print(f"Aloud {__version__}")
+        return 0
+    if args.self_test:
+        from gui.self_test import run as self_test
+
+        return self_test()
     from gui.app import run
 
     return run(args.file, args.url, args.debug)

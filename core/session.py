@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 
 import websocket
 
-from core import protocol
+from core import __version__, protocol
 from core.options import may_send_key
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "Aloud/0.1 (websocket-client)"
+USER_AGENT = f"Aloud/{__version__} (websocket-client)"
 _POLL_SECONDS = 0.1  # how often the receive thread looks up from a silent socket
 
 

@@ -139,3 +139,27 @@ def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_pa
     monkeypatch.setattr(QMessageBox, "question", ask(QMessageBox.StandardButton.Save))
     window.open_recent(other.resolve())
     assert other.read_text(encoding="utf-8") == "Precious unsaved words.", "Save wrote it first"
+
+
+def test_self_test_and_version_run_as_a_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)  # the self-test must not depend on the user's settings
+    version = subprocess.run([sys.executable, str(root / "main.py"), "--version"], capture_output=True, text=True,
+                             timeout=30, env=env)
+    assert version.returncode == 0 and version.stdout.startswith("Aloud ")
+    ok = subprocess.run([sys.executable, str(root / "main.py"), "--self-test"], cwd=tmp_path, capture_output=True,
+                        text=True, timeout=60, env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "[ok] closure: Closed: 1000 Normal Closure" in ok.stdout and "Self-test passed." in ok.stdout
+    broken = tmp_path / "asound.conf"
+    broken.write_text("pcm.!default { type hw card 42 }\n")
+    failed = subprocess.run([sys.executable, str(root / "main.py"), "--self-test"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, env={**env, "ALSA_CONFIG_PATH": str(broken)})
+    assert failed.returncode == 1
+    assert "[FAILED] audio output played it to the end" in failed.stdout
+    assert "No audio device" in failed.stdout
