@@ -72,6 +72,7 @@ class AudioOutput:
         self._fed = 0  # samples received in this stream
         self._final = False
         self._state = PlayerState.IDLE
+        self._paused_from = PlayerState.PLAYING  # the state resume() returns to
         self._error: AudioError | None = None
         self._generation = 0  # bumped by begin() and stop(): work for an older stream is dropped
 
@@ -124,7 +125,7 @@ class AudioOutput:
     def resume(self) -> None:
         with self._cond:
             if self._state is PlayerState.PAUSED:
-                self._state = getattr(self, "_paused_from", PlayerState.PLAYING)
+                self._state = self._paused_from
                 self._cond.notify_all()
         self._on_change()
 
