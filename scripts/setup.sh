@@ -37,11 +37,14 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-# Reinstall only when pyproject.toml changed since the last successful install.
+# The app alone, or with --tests also pytest and PyInstaller. Reinstall only when pyproject.toml (or that
+# choice) changed since the last successful install.
+target="."
+[ "${1:-}" = "--tests" ] && target=".[test,build]"
 stamp=.venv/.aloud-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $target"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test,build]'
+    .venv/bin/python -m pip install -q -e "$target"
     echo "$want" > "$stamp"
 fi
