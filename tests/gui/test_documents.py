@@ -18,14 +18,21 @@ def reading_starts(window):
     return starts
 
 
-def test_ctrl_down_and_up_read_by_paragraph(window_for, qtbot, quiet_server):
+def test_paragraph_navigation_reads_from_each_paragraph(window_for, qtbot, quiet_server):
     window = window_for(quiet_server.url)
     window.editor.setPlainText(TEXT)
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
+    assert [k.toString() for k in window.next_paragraph_action.shortcuts()] == ["Ctrl+Down"]
+    assert [k.toString() for k in window.previous_paragraph_action.shortcuts()] == ["Ctrl+Up"]
     starts = reading_starts(window)
-    for key, expected in ((Qt.Key.Key_Down, "Second"), (Qt.Key.Key_Down, "Third"), (Qt.Key.Key_Up, "Second")):
+    steps = ((Qt.Key.Key_Down, "Second"), (window.next_paragraph_action, "Third"),
+             (window.previous_paragraph_action, "Second"))
+    for key, expected in steps:
         readings = len(starts)
-        qtbot.keyClick(window.editor, key, Qt.KeyboardModifier.ControlModifier)
+        if isinstance(key, Qt.Key):  # the shortcut itself, once; the actions after it
+            qtbot.keyClick(window.editor, key, Qt.KeyboardModifier.ControlModifier)
+        else:
+            key.trigger()
         assert window.editor.textCursor().position() == TEXT.index(expected)
         # a reading began there (its first audio is for that paragraph)
         qtbot.waitUntil(lambda: len(starts) > readings and starts[-1] is not None, timeout=10000)
