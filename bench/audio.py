@@ -177,7 +177,6 @@ def insertions(source: np.ndarray, recording: np.ndarray) -> list[tuple[int, int
 
 def speech_audio(seconds: float) -> bytes:
     """Real speech from the offline server, as a reading would receive it."""
-    from core.audio.sinks import NullOutput
     from core.offline.server import OfflineServer, ServerConfig
     from core.options import SpeakOptions, speak_url
     from core.pacing import Limits
@@ -199,7 +198,6 @@ def speech_audio(seconds: float) -> bytes:
         reader = Reader(text, ReaderConfig(speak_url(server.url, SpeakOptions()), limits=Limits.unlimited()), keep)
         reader.start()
         reader.wait(120)
-    del NullOutput
     return bytes(keep.audio)
 
 

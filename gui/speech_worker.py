@@ -41,7 +41,7 @@ def _emit(signal, *args) -> None:
         log.debug("dropped a signal: its worker was deleted")
 
 
-class _Bridge(ReaderListener, AudioListener):
+class _Bridge(ReaderListener):
     """Receives core callbacks on core threads and re-emits them as the worker's signals."""
 
     def __init__(self, worker: "SpeechWorker", reader_id: int) -> None:
@@ -84,9 +84,6 @@ class _Bridge(ReaderListener, AudioListener):
 class _PlayerEvents(AudioListener):
     def __init__(self, worker: "SpeechWorker") -> None:
         self.worker = worker
-
-    def on_started(self) -> None:
-        pass
 
     def on_drained(self) -> None:
         _emit(self.worker._drained)

@@ -53,7 +53,7 @@ class AudioListener:
 
 
 class AudioOutput:
-    """Base of the backends. Subclasses implement `_on_change()` and play from `self._pcm`."""
+    """Base of the backends. Every change notifies `self._cond`; backends wait on it and play from `self._pcm`."""
 
     name = "base"
     paced = True  # False for sinks that take audio as fast as it comes
@@ -87,7 +87,6 @@ class AudioOutput:
             self._state = PlayerState.BUFFERING
             self._error = None
             self._cond.notify_all()
-        self._on_change()
 
     def feed(self, data: bytes) -> None:
         if not data:
@@ -104,13 +103,11 @@ class AudioOutput:
             self._pcm += pcm
             self._fed += len(pcm) // 2
             self._cond.notify_all()
-        self._on_change()
 
     def end_of_stream(self) -> None:
         with self._cond:
             self._final = True
             self._cond.notify_all()
-        self._on_change()
 
     # --- control (any thread; never blocks on the device) ---------------------------------------
 
@@ -120,14 +117,12 @@ class AudioOutput:
                 self._paused_from = self._state
                 self._state = PlayerState.PAUSED
                 self._cond.notify_all()
-        self._on_change()
 
     def resume(self) -> None:
         with self._cond:
             if self._state is PlayerState.PAUSED:
                 self._state = self._paused_from
                 self._cond.notify_all()
-        self._on_change()
 
     def stop(self) -> None:
         """Stop at once and drop what is queued. When this returns, nothing more of the stream plays."""
@@ -179,9 +174,6 @@ class AudioOutput:
 
     def _played_position(self) -> int:
         raise NotImplementedError
-
-    def _on_change(self) -> None:
-        """Something changed (data, state); wake the backend. Called without the lock held."""
 
     def _stop_device(self) -> None:
         """Silence the device now. Called without the lock held."""

@@ -71,9 +71,6 @@ class SimpleaudioOutput(AudioOutput):
             self.forced_cuts = 0
         super().begin(encoding, rate)
 
-    def _on_change(self) -> None:
-        pass  # the thread waits on the condition that every change notifies
-
     def _stop_device(self) -> None:
         with self._cond:
             play, self._play = self._play, None
