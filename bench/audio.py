@@ -219,7 +219,9 @@ def measure_gaps(sink: PacedSink, backend: str, audio: bytes) -> dict:
     minutes = len(source) / RATE / 60
     in_speech = []
     for index, length in found:
-        around = source[max(0, index - RATE // 200) : index + RATE // 200]
+        # `index` is where the recording first differs from the source. Inside digital silence (exact zeros)
+        # that is the end of the silence, wherever in it the insertion fell: so look only before it.
+        around = source[max(0, index - RATE // 200) : index]
         if len(around) and np.abs(around.astype(np.int32)).max() >= QUIET:
             in_speech.append(length)
     lengths_ms = [length * 1000 / RATE for _, length in found]

@@ -2,65 +2,82 @@
 
 from __future__ import annotations
 
+from array import array
 from functools import lru_cache
 
-import numpy as np
+from core import pcm
 
-_ALL_INT16 = np.arange(-32768, 32768, dtype=np.int32)
-_CODES = np.arange(256, dtype=np.int32)
-
-
-def _segment(values: np.ndarray, ends: list[int]) -> np.ndarray:
-    return np.searchsorted(np.array(ends), values, side="left")
+_ULAW_ENDS = (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)
+_ALAW_ENDS = (0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF)
 
 
-@lru_cache(maxsize=None)
-def _ulaw_encode_table() -> np.ndarray:
+def _segment(magnitude: int, ends: tuple[int, ...]) -> int:
+    for segment, end in enumerate(ends):
+        if magnitude <= end:
+            return segment
+    return len(ends)
+
+
+def _ulaw_encode(sample: int) -> int:
     # ITU-T G.711 as in the reference g711.c: 14-bit magnitude, bias 33, eight segments.
-    pcm = _ALL_INT16 >> 2
-    mask = np.where(pcm < 0, 0x7F, 0xFF)
-    mag = np.minimum(np.abs(pcm), 8159) + 33
-    seg = _segment(mag, [0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
-    uval = (seg << 4) | ((mag >> (seg + 1)) & 0xF)
-    return (np.where(seg >= 8, 0x7F, uval) ^ mask).astype(np.uint8)
+    value = sample >> 2
+    mask = 0x7F if value < 0 else 0xFF
+    magnitude = min(abs(value), 8159) + 33
+    seg = _segment(magnitude, _ULAW_ENDS)
+    code = 0x7F if seg >= 8 else (seg << 4) | ((magnitude >> (seg + 1)) & 0xF)
+    return code ^ mask
 
 
-@lru_cache(maxsize=None)
-def _alaw_encode_table() -> np.ndarray:
-    pcm = _ALL_INT16 >> 3
-    mask = np.where(pcm >= 0, 0xD5, 0x55)
-    mag = np.where(pcm >= 0, pcm, -pcm - 1)
-    seg = _segment(mag, [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF])
-    shift = np.where(seg < 2, 1, seg)
-    aval = (seg << 4) | ((mag >> shift) & 0xF)
-    return (np.where(seg >= 8, 0x7F, aval) ^ mask).astype(np.uint8)
+def _alaw_encode(sample: int) -> int:
+    value = sample >> 3
+    mask = 0xD5 if value >= 0 else 0x55
+    magnitude = value if value >= 0 else -value - 1
+    seg = _segment(magnitude, _ALAW_ENDS)
+    code = 0x7F if seg >= 8 else (seg << 4) | ((magnitude >> (1 if seg < 2 else seg)) & 0xF)
+    return code ^ mask
 
 
-@lru_cache(maxsize=None)
-def _ulaw_decode_table() -> np.ndarray:
-    u = ~_CODES & 0xFF
+def _ulaw_decode(code: int) -> int:
+    u = ~code & 0xFF
     t = (((u & 0x0F) << 3) + 0x84) << ((u & 0x70) >> 4)
-    return np.where(u & 0x80, 0x84 - t, t - 0x84).astype("<i2")
+    return 0x84 - t if u & 0x80 else t - 0x84
 
 
-@lru_cache(maxsize=None)
-def _alaw_decode_table() -> np.ndarray:
-    a = _CODES ^ 0x55
+def _alaw_decode(code: int) -> int:
+    a = code ^ 0x55
     t = (a & 0x0F) << 4
     seg = (a & 0x70) >> 4
-    t = np.where(seg == 0, t + 8, t + 0x108)
-    t = np.where(seg > 1, t << np.maximum(seg - 1, 0), t)
-    return np.where(a & 0x80, t, -t).astype("<i2")
+    t = t + 8 if seg == 0 else t + 0x108
+    if seg > 1:
+        t <<= seg - 1
+    return t if a & 0x80 else -t
+
+
+@lru_cache(maxsize=None)
+def _encode_table(encoding: str) -> bytes:
+    """The code of every 16-bit sample, indexed by the sample's bit pattern read unsigned."""
+    encode = _ulaw_encode if encoding == "mulaw" else _alaw_encode
+    return bytes(encode(u - 65536 if u >= 32768 else u) for u in range(65536))
+
+
+@lru_cache(maxsize=None)
+def _decode_tables(encoding: str) -> tuple[bytes, bytes]:
+    """Two 256-byte tables for bytes.translate: the low and the high byte of each code's sample."""
+    decode = _ulaw_decode if encoding == "mulaw" else _alaw_decode
+    values = [decode(code) & 0xFFFF for code in range(256)]
+    return bytes(v & 0xFF for v in values), bytes(v >> 8 for v in values)
 
 
 def encode(pcm16: bytes, encoding: str) -> bytes:
     """Signed 16-bit little-endian PCM to 8-bit mulaw/alaw."""
-    table = _ulaw_encode_table() if encoding == "mulaw" else _alaw_encode_table()
-    samples = np.frombuffer(pcm16, dtype="<i2").astype(np.int32) + 32768
-    return table[samples].tobytes()
+    values = pcm.samples(pcm16)
+    return bytes(map(_encode_table(encoding).__getitem__, array("H", values.tobytes())))
 
 
 def decode(data: bytes, encoding: str) -> bytes:
     """8-bit mulaw/alaw to signed 16-bit little-endian PCM."""
-    table = _ulaw_decode_table() if encoding == "mulaw" else _alaw_decode_table()
-    return table[np.frombuffer(data, dtype=np.uint8)].tobytes()
+    low, high = _decode_tables(encoding)
+    out = bytearray(2 * len(data))
+    out[0::2] = data.translate(low)
+    out[1::2] = data.translate(high)
+    return bytes(out)

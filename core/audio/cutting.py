@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from collections.abc import Sequence
+from itertools import groupby
+
+from core.pcm import peak
 
 BLOCK_MS = 5
 
@@ -23,6 +26,9 @@ class CutPolicy:
     min_segment_ms: int = 50  # shorter segments would spend more time switching streams than playing
     max_segment_ms: int = 2000  # volume changes and forced cuts wait at most this long
 
+    def max_samples(self, rate: int) -> int:
+        return rate * self.max_segment_ms // 1000
+
 
 @dataclass(frozen=True)
 class Cut:
@@ -30,35 +36,32 @@ class Cut:
     quiet: bool  # False when no silence was found and the cut had to go into sound
 
 
-def _block_peaks(samples: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
+def _block_peaks(samples: Sequence[int], rate: int) -> tuple[list[int], int]:
     block = max(1, rate * BLOCK_MS // 1000)
-    count = len(samples) // block
-    if count == 0:
-        return np.zeros(0, dtype=np.int32), block
-    peaks = np.abs(samples[: count * block].astype(np.int32)).reshape(count, block).max(axis=1)
-    return peaks, block
+    return [peak(samples[i : i + block]) for i in range(0, len(samples) - block + 1, block)], block
 
 
-def quiet_cuts(samples: np.ndarray, rate: int, policy: CutPolicy) -> list[int]:
+def quiet_cuts(samples: Sequence[int], rate: int, policy: CutPolicy) -> list[int]:
     """Sample offsets at the middle of every quiet run long enough to hide a stream switch."""
     peaks, block = _block_peaks(samples, rate)
-    if len(peaks) == 0:
-        return []
-    quiet = np.concatenate(([False], peaks < policy.quiet_level, [False]))
-    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]  # in blocks; a run is [start, end)
     min_blocks = max(1, policy.min_quiet_ms // BLOCK_MS)
-    return [int((s + e) * block // 2) for s, e in zip(starts, ends) if e - s >= min_blocks]
+    cuts, first = [], 0
+    for quiet, run in groupby(peaks, key=lambda value: value < policy.quiet_level):
+        length = sum(1 for _ in run)
+        if quiet and length >= min_blocks:
+            cuts.append((2 * first + length) * block // 2)
+        first += length
+    return cuts
 
 
-def choose_cut(samples: np.ndarray, rate: int, policy: CutPolicy, *, final: bool, urgent: bool) -> Cut | None:
+def choose_cut(samples: Sequence[int], rate: int, policy: CutPolicy, *, final: bool, urgent: bool) -> Cut | None:
     """The end of the next segment of `samples`, or None to wait for more audio.
 
     final: no more audio will come. urgent: the device is idle and waiting is itself a gap.
     """
     available = len(samples)
     min_len = rate * policy.min_segment_ms // 1000
-    max_len = rate * policy.max_segment_ms // 1000
+    max_len = policy.max_samples(rate)
     if available == 0:
         return None
     if final and available <= max_len:
@@ -76,7 +79,7 @@ def choose_cut(samples: np.ndarray, rate: int, policy: CutPolicy, *, final: bool
     return None
 
 
-def _quietest(samples: np.ndarray, rate: int, earliest: int) -> int:
+def _quietest(samples: Sequence[int], rate: int, earliest: int) -> int:
     """The end of the quietest block at or after `earliest` (the whole buffer if it is shorter).
 
     Ties go to the latest block: the longer segment means fewer stream switches.
@@ -86,5 +89,5 @@ def _quietest(samples: np.ndarray, rate: int, earliest: int) -> int:
     if len(peaks) <= first:
         return len(samples)
     tail = peaks[first:]
-    index = first + len(tail) - 1 - int(np.argmin(tail[::-1]))
+    index = first + len(tail) - 1 - tail[::-1].index(min(tail))
     return min(len(samples), (index + 1) * block)

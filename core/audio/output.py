@@ -11,9 +11,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-import numpy as np
-
 from core import g711
+from core.pcm import scale
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +181,7 @@ class AudioOutput:
         return bytes(2 * (self.rate * self.lead_in_ms // 1000))
 
     def _apply_volume(self, pcm: bytes) -> bytes:
-        volume = self._volume
-        if volume >= 1.0:
-            return pcm
-        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) * volume
-        return samples.astype("<i2").tobytes()
+        return scale(pcm, self._volume)
 
     def _fail(self, error: AudioError) -> None:
         with self._cond:

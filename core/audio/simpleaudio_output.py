@@ -11,10 +11,9 @@ import logging
 import threading
 import time
 
-import numpy as np
-
 from core.audio.cutting import Cut, CutPolicy, choose_cut, quiet_cuts
 from core.audio.output import AudioError, AudioListener, AudioOutput, PlayerState
+from core.pcm import samples
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,10 @@ class SimpleaudioOutput(AudioOutput):
             self._base = self._cursor
         if self._state not in (PlayerState.PLAYING, PlayerState.BUFFERING):
             return None
-        available = np.frombuffer(self._pcm, dtype="<i2")[self._cursor - self._base :]
+        # What the next segment can be cut from: a segment's length at most, and one sample more to tell
+        # that more is waiting.
+        start = (self._cursor - self._base) * 2
+        available = samples(self._pcm[start : start + 2 * (self.policy.max_samples(self.rate) + 1)])
         if self._first_audio_at is None and len(available):
             self._first_audio_at = time.monotonic()
         urgent = self._state is PlayerState.PLAYING or (
@@ -150,11 +152,12 @@ class SimpleaudioOutput(AudioOutput):
             if self._first_audio_at is not None and not urgent:
                 return max(_POLL, self._first_audio_at + _STARTUP_WAIT - time.monotonic())
             return None
-        self._start_segment(available, cut, events)
+        self._start_segment(cut, events)
         return _POLL
 
-    def _start_segment(self, available: np.ndarray, cut: Cut, events: list) -> None:
-        pcm = available[: cut.end].tobytes()
+    def _start_segment(self, cut: Cut, events: list) -> None:
+        start = (self._cursor - self._base) * 2
+        pcm = bytes(self._pcm[start : start + 2 * cut.end])
         lead = b""
         if self._paused_at is not None and time.monotonic() - self._paused_at >= LEAD_IN_AFTER_PAUSE:
             self._lead_pending = True  # an output idle this long may be asleep again
@@ -198,7 +201,7 @@ class SimpleaudioOutput(AudioOutput):
         except self._sa.SimpleaudioError as exc:
             log.info("pause: %s", exc)
         earliest = max(self._seg_start, heard - self.rate * MAX_REWIND_MS // 1000)
-        heard_part = np.frombuffer(bytes(self._pcm[(earliest - self._base) * 2 : (heard - self._base) * 2]), "<i2")
+        heard_part = samples(self._pcm[(earliest - self._base) * 2 : (heard - self._base) * 2])
         quiet = quiet_cuts(heard_part, self.rate, self.policy)
         # Back to the start of the interrupted word when there is one close behind; else exactly here.
         self._cursor = earliest + quiet[-1] if quiet else heard

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import websocket
 
@@ -92,3 +93,11 @@ class ScriptedServer:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._thread.join(5)
+
+
+def wait_until(condition, timeout: float, interval: float = 0.02):
+    """Polls `condition` until it is true (returns its value) or `timeout` seconds pass (returns it anyway)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return value

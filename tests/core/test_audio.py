@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import assert_same_audio
 
-from core import g711
+from core import g711, pcm
 from core.audio import AudioListener, PlayerState, create_output
 from core.audio.cutting import CutPolicy, choose_cut, quiet_cuts
 from core.audio.sinks import NullOutput, WavOutput
@@ -236,7 +236,7 @@ def test_null_and_wav_sinks(tmp_path):
 # --- the cut policy ---------------------------------------------------------------------------------
 
 def speechlike(pattern):
-    """Concatenated tone ('s', ms) and silence ('q', ms) runs."""
+    """Concatenated tone ('s', ms) and silence ('q', ms) runs, as the player hands them to the cut policy."""
     parts = []
     for kind, ms in pattern:
         n = RATE * ms // 1000
@@ -244,7 +244,7 @@ def speechlike(pattern):
             parts.append((np.sin(np.arange(n) * 0.3) * 6000).astype("<i2"))
         else:
             parts.append(np.zeros(n, dtype="<i2"))
-    return np.concatenate(parts)
+    return pcm.samples(np.concatenate(parts).tobytes())
 
 
 def test_cuts_fall_in_the_middle_of_quiet_runs():

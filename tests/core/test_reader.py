@@ -1,10 +1,12 @@
 """core.reader: a whole document through the real offline server, within the protocol's limits."""
 
 import threading
+import time
 
 from core.options import SpeakOptions, speak_url
 from core.pacing import Limits
 from core.reader import FIRST_SEGMENT_CHARS, Reader, ReaderConfig, ReaderListener, plan_segments
+from tests.core.helpers import wait_until
 
 SHORT_SENTENCES = " ".join(f"Line {i} is short." for i in range(40))  # ~750 characters, 40 sentences
 
@@ -142,14 +144,13 @@ def test_with_a_player_the_reader_stays_a_bounded_distance_ahead(offline_server)
     heard = [0]
     reader = Reader(text, config, listener, played_bytes=lambda: heard[0])
     reader.start()
-    import time
-
-    time.sleep(1.0)
+    # Until everything sent so far has come back as audio, nothing is heard.
+    assert wait_until(lambda: reader.chunks and reader.chunks[-1].audio_end, 20)
+    time.sleep(0.3)
     assert 600 <= reader._chars_sent <= 600 + 2 * 60, "nothing heard yet: only the lookahead was sent"
     # the listener catches up: the reader sends on
-    heard[0] = reader.chunks[-1].audio_end if reader.chunks else 0
-    time.sleep(1.0)
-    assert reader._chars_sent > 1000
+    heard[0] = reader.chunks[-1].audio_end
+    assert wait_until(lambda: reader._chars_sent > 1000, 20)
     reader.stop()
     assert reader.wait(10).stopped
 
