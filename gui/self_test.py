@@ -12,6 +12,19 @@ SENTENCE = "Aloud self test. The offline voice is speaking through the audio out
 TIMEOUT_SECONDS = 30
 
 
+def _qt_text_services() -> tuple[bool, str]:
+    """What Qt asks ICU for: the packaged app carries only part of ICU's data (aloud.spec)."""
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder
+
+    collates = QCollator(QLocale("de_DE")).compare("Äpfel", "Birnen") < 0  # code points would put Ä after B
+    decodes = QStringDecoder("Shift_JIS").isValid()  # ICU opens the converter from its data
+    cases = QLocale("tr_TR").toUpper("i") == "\u0130"  # Turkish dotted capital I
+    ok = collates and decodes and cases
+    detail = f"collation {'ok' if collates else 'wrong'}, Shift_JIS codec {'ok' if decodes else 'missing'}, " \
+             f"Turkish case {'ok' if cases else 'wrong'}"
+    return ok, f"Qt text services (ICU): {detail}"
+
+
 def run() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -30,6 +43,7 @@ def run() -> int:
     app.processEvents()
     results = [check(window.isVisible(), f"window shown ({app.platformName()} platform)")]
     results.append(check(True, f"offline voice listening on {server.url}"))
+    results.append(check(*_qt_text_services()))
     received = []
     window.worker.audio_received.connect(lambda chunk: received.append(len(chunk)))
     window.editor.setPlainText(SENTENCE)

@@ -14,6 +14,8 @@ if [ "${1:-}" = "--tests" ]; then
     # A private PulseAudio server with a null sink is the tests' paced sound device. A desktop that runs
     # PipeWire's pulse server keeps it: installing pulseaudio there would replace it, so those tests skip.
     APT_PACKAGES+=(pulseaudio-utils libasound2-plugins)
+    # The packaged app's build trims Qt's ICU data with ICU's icupkg and binutils' objcopy (aloud.spec).
+    APT_PACKAGES+=(icu-devtools binutils)
     if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
         APT_PACKAGES+=(pulseaudio)
     fi
