@@ -97,10 +97,6 @@ class Resampler:
         self._received = 0  # input samples so far
         self._next = 0  # index of the next output sample
 
-    @property
-    def taps(self) -> int:
-        return self._d.taps
-
     def process(self, data: bytes, last: bool = False) -> bytes:
         """Resampled PCM for `data` (whole samples). last=True adds the tail and readies a new stream."""
         if len(data) % 2:
