@@ -11,7 +11,6 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from math import gcd
 from operator import mul
 
 from core import pcm
@@ -24,7 +23,7 @@ _ROUND = 1 << (_SHIFT - 1)
 class FilterSpec:
     """What the filter guarantees, relative to the Nyquist frequency of the lower of the two rates."""
 
-    passband: float = 0.80  # flat (within 0.1 dB) up to here
+    passband: float = 0.80  # passed unchanged up to here (tests: error below -50 dB)
     stopband: float = 1.10  # attenuated by at least `attenuation_db` from here on
     attenuation_db: float = 60.0
 
@@ -50,7 +49,7 @@ class _Design:
 
 @lru_cache(maxsize=None)
 def _design(in_rate: int, out_rate: int, spec: FilterSpec) -> _Design:
-    g = gcd(in_rate, out_rate)
+    g = math.gcd(in_rate, out_rate)
     up, down = out_rate // g, in_rate // g
     ratio = min(1.0, up / down)  # the lower Nyquist, in input-rate terms
     # Frequencies in cycles per input sample.
