@@ -39,5 +39,10 @@ def main(argv: list[str]) -> int:
     return run(args.file, args.url, args.debug)
 
 
+def run() -> int:
+    """The `aloud` console script (pyproject.toml)."""
+    return main(sys.argv[1:])
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run())

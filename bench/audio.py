@@ -186,8 +186,8 @@ def speech_audio(seconds: float) -> bytes:
         def __init__(self) -> None:
             self.audio = bytearray()
 
-        def on_audio(self, chunk: bytes) -> None:
-            self.audio += chunk
+        def on_audio(self, data: bytes) -> None:
+            self.audio += data
 
     text = (
         "Reading aloud helps people who find reading hard, and it gives tired eyes a rest. The quick brown "

@@ -67,6 +67,7 @@ def longest_stall(pages: int) -> tuple[float, float, int]:
     os.environ.update(_env())
     from PySide6.QtCore import QElapsedTimer, QTimer
 
+    from core.playback import PlaybackState
     from gui.app import create_application
     from gui.main_window import MainWindow
 
@@ -86,17 +87,17 @@ def longest_stall(pages: int) -> tuple[float, float, int]:
     started = time.perf_counter()
     clock.start()
     heartbeat.start()
-    window.speak_range(0, len(window.editor.toPlainText()))
+    window.reading.speak_range(0, len(window.editor.toPlainText()))
     deadline = time.monotonic() + 600
-    while window.state not in ("finished", "failed") and time.monotonic() < deadline:
+    while not window.reading.state.ended and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.001)
     elapsed = time.perf_counter() - started
     heartbeat.stop()
-    state = window.state
+    state = window.reading.state
     window.editor.document().setModified(False)
     window.shutdown()
-    if state != "finished":
+    if state is not PlaybackState.FINISHED:
         raise RuntimeError(f"the reading ended as {state}: {window.closure_label.text()}")
     return max(gaps[1:]), elapsed, len(window.editor.toPlainText())
 

@@ -25,7 +25,7 @@ class _Timing:
         self.first_audio: float | None = None
         self.flushed = threading.Event()
 
-    def on_audio(self, chunk: bytes) -> None:
+    def on_audio(self, data: bytes) -> None:
         if self.first_audio is None:
             self.first_audio = time.perf_counter()
 

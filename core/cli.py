@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import TextIO
 
 from core import protocol
-from core.audio import BACKENDS, AudioError, AudioListener, AudioOutput, create_output
-from core.audio.output import DEFAULT_LEAD_IN_MS
-from core.endpoints import API_KEY_ENV, resolve_endpoint, stop_embedded_server
-from core.offline.server import OfflineServer, ServerConfig
-from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions, speak_url
-from core.reader import Chunk, Reader, ReaderConfig, ReaderListener, ReadResult
+from core.endpoints import API_KEY_ENV, Preference, choose_endpoint, environment_key, stop_embedded_server
+from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions
+from core.playback import (
+    BACKENDS, DEFAULT_LEAD_IN_MS, AudioError, Playback, PlaybackListener, PlaybackRequest, PlaybackResult,
+    Span, open_output,
+)
+from core.reader import ReadResult
+from core.textfile import NotText, decode_text
 from core.voices import load_catalog
-from core.wav import WavWriter
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,81 +39,65 @@ def read_input(text: str | None, file: str | None, stdin: TextIO) -> str:
     if file == "-" or (file is None and text == "-"):
         return stdin.read()
     if file is not None:
-        path = Path(file)
         try:
-            raw = path.read_bytes()
+            raw = Path(file).read_bytes()
         except OSError as exc:
             raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
         try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            print(f"Warning: {file} is not valid UTF-8 (byte {exc.start}); unreadable bytes shown as �.",
+            decoded = decode_text(raw)
+        except NotText as exc:
+            raise CliError(f"{file} is not a text file: {exc}") from None
+        if decoded.replaced:
+            print(f"Warning: {file} is not valid UTF-8 (byte {decoded.first_bad_byte}); unreadable bytes shown as �.",
                   file=sys.stderr)
-            return raw.decode("utf-8", "replace")
+        return decoded.text
     if text is None:
         raise CliError("nothing to read: give TEXT, --file PATH, or - for standard input")
     return text
 
 
-class _Printer(ReaderListener, AudioListener):
-    """Prints what a reading does, plays the audio, and writes the WAV file as audio arrives."""
+def _program() -> str:
+    """How the user started us, for messages that name another command: `aloud` or `main.py`."""
+    return Path(sys.argv[0]).name or "aloud"
 
-    def __init__(self, options: SpeakOptions, out: WavWriter | None, player: AudioOutput | None,
-                 quiet: bool, stream: TextIO) -> None:
-        self.options = options
-        self.out = out
-        self.player = player
+
+class _Printer(PlaybackListener):
+    """Prints what a reading does, a line at a time, from the playback's threads."""
+
+    def __init__(self, options: SpeakOptions, quiet: bool, saving: bool, stream: TextIO) -> None:
         self.quiet = quiet
+        self.saving = saving
         self.stream = stream
         self.bytes_per_second = options.rate * options.bytes_per_sample
-        self.audio_failed = threading.Event()
-        self.drained = threading.Event()
         self._lock = threading.Lock()
 
     def _say(self, line: str) -> None:
         with self._lock:
             print(line, file=self.stream, flush=True)
 
-    # reader events (session threads)
-
     def on_metadata(self, metadata: protocol.Metadata) -> None:
         if not self.quiet:
             self._say(f"Metadata: model {metadata.model_name} {metadata.model_version}, request {metadata.request_id}")
 
-    def on_audio(self, chunk: bytes) -> None:
-        if self.out is not None:
-            self.out.write(chunk)
-        if self.player is not None:
-            self.player.feed(chunk)
-
-    def on_chunk_done(self, chunk: Chunk) -> None:
+    def on_span_received(self, span: Span) -> None:
         if not self.quiet:
-            seconds = (chunk.audio_end - chunk.audio_start) / self.bytes_per_second
-            self._say(f"  spoken: characters {chunk.start}-{chunk.end} ({seconds:.1f} s of audio)")
+            seconds = (span.audio_end - span.audio_start) / self.bytes_per_second
+            self._say(f"  spoken: characters {span.start}-{span.end} ({seconds:.1f} s of audio)")
 
     def on_warning(self, message: str) -> None:
         self._say(f"Warning: {message}")
 
-    # player events (player thread)
-
-    def on_error(self, error: AudioError) -> None:
-        hint = "" if self.out is not None else " Use --out FILE.wav to save the audio instead, or --no-play."
+    def on_audio_error(self, error: AudioError) -> None:
+        hint = "" if self.saving else " Use --out FILE.wav to save the audio instead, or --no-play."
         self._say(f"Audio: {error}.{hint}")
-        self.audio_failed.set()
-
-    def on_drained(self) -> None:
-        self.drained.set()
 
 
-def _open_player(args: argparse.Namespace, listener: AudioListener) -> AudioOutput | None:
-    if args.no_play:
-        return None
-    try:
-        player = create_output(args.backend, listener, lead_in_ms=args.lead_in)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    player.volume = args.volume / 100
-    return player
+def _options(args: argparse.Namespace) -> SpeakOptions:
+    options = SpeakOptions(args.voice, args.encoding, args.sample_rate, args.speed, args.mip_opt_out).validate()
+    if not args.voice_unchecked and load_catalog().get(options.model) is None:
+        raise CliError(f"unknown voice {options.model!r}: `{_program()} voices` lists them "
+                       "(--voice-unchecked sends it anyway)")
+    return options
 
 
 def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -123,70 +108,64 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         raise CliError(f"volume {args.volume:g} is outside 0-100")
     if not 0 <= args.lead_in <= 2000:
         raise CliError(f"lead-in {args.lead_in} ms is outside 0-2000")
-    options = SpeakOptions(args.voice, args.encoding, args.sample_rate, args.speed, args.mip_opt_out).validate()
-    endpoint = resolve_endpoint(args.url, offline=args.offline)
-    url = speak_url(endpoint.base_url, options)
-    out = None
-    if args.out is not None:
+    options = _options(args)
+    preference = Preference.OFFLINE if args.offline else Preference.SELF_HOSTED if args.url else Preference.DEEPGRAM
+    endpoint = choose_endpoint(preference, url=args.url, api_key=environment_key(),
+                               allow_insecure_key=args.allow_insecure_key)
+    output = None
+    if not args.no_play:
         try:
-            out = WavWriter(args.out, options.encoding, options.rate)
-        except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    printer = _Printer(options, out, None, args.quiet, stdout)
-    player = _open_player(args, printer)
-    printer.player = player
+            output = open_output(args.backend, volume=args.volume / 100, lead_in_ms=args.lead_in)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    printer = _Printer(options, args.quiet, args.out is not None, stdout)
+    try:
+        playback = Playback(PlaybackRequest(text, options, endpoint), printer, output=output, record_to=args.out)
+    except OSError as exc:
+        if output is not None:
+            output.close()
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"Voice: {options.model} via {endpoint.label}", file=stdout, flush=True)
-    played_bytes = None
-    if player is not None:
-        player.begin(options.encoding, options.rate)
-        played_bytes = lambda: player.position * options.bytes_per_sample  # noqa: E731
-    reader = Reader(
-        text,
-        ReaderConfig(url, endpoint.api_key, args.allow_insecure_key, endpoint.limits),
-        printer,
-        played_bytes=played_bytes,
-    )
-    reader.start()
-    result: ReadResult | None = None
     interrupted = False
     try:
-        while result is None:
-            result = reader.wait(0.2)
-            if printer.audio_failed.is_set() and out is None and result is None:
-                reader.stop()  # nothing can be heard and nothing is being saved: stop synthesising
-        if player is not None and result.ok and result.complete:
-            player.end_of_stream()
-            while not (printer.drained.is_set() or printer.audio_failed.is_set()):
-                printer.drained.wait(0.2)
+        playback.start()
+        result = _wait(playback)
     except KeyboardInterrupt:
         interrupted = True
         print("Stopping…", file=stdout, flush=True)
-        if player is not None:
-            player.stop()
-        reader.stop()
-        result = reader.wait()
+        playback.stop()
+        result = _wait(playback)
     finally:
-        if player is not None:
-            player.close()
-        if out is not None:
-            out.close()
-    assert result is not None
-    if result.first_audio_seconds is not None and not args.quiet:
-        print(f"First audio after {result.first_audio_seconds * 1000:.0f} ms", file=stdout)
-    print(str(result), file=stdout, flush=True)
-    if result.error is not None and result.error.request_id:
-        print(f"Request id: {result.error.request_id}", file=stdout)
-    if out is not None:
-        seconds = out.data_bytes / printer.bytes_per_second
-        print(f"Wrote {out.path} ({seconds:.1f} s, {options.encoding} {options.rate} Hz)", file=stdout)
-    if interrupted or (result.stopped and not printer.audio_failed.is_set()):
+        if output is not None:
+            output.close()
+    _report(result, options, args, stdout)
+    if interrupted:
         return EXIT_INTERRUPTED
-    if printer.audio_failed.is_set():
-        return EXIT_FAILED
-    return EXIT_OK if result.ok and result.complete else EXIT_FAILED
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _wait(playback: Playback) -> PlaybackResult:
+    # Short waits, so that Ctrl-C is seen at once.
+    while (result := playback.wait(0.2)) is None:
+        pass
+    return result
+
+
+def _report(result: PlaybackResult, options: SpeakOptions, args: argparse.Namespace, stdout: TextIO) -> None:
+    reading: ReadResult = result.reading
+    if reading.first_audio_seconds is not None and not args.quiet:
+        print(f"First audio after {reading.first_audio_seconds * 1000:.0f} ms", file=stdout)
+    print(str(reading), file=stdout, flush=True)
+    if reading.error is not None and reading.error.request_id:
+        print(f"Request id: {reading.error.request_id}", file=stdout)
+    if result.recording_kept:
+        seconds = result.recorded_bytes / (options.rate * options.bytes_per_sample)
+        print(f"Wrote {args.out} ({seconds:.1f} s, {options.encoding} {options.rate} Hz)", file=stdout)
 
 
 def _serve(args: argparse.Namespace, stdout: TextIO) -> int:
+    from core.offline.server import OfflineServer, ServerConfig  # only this command needs the server
+
     limits = {} if not args.no_limits else {"chars_per_minute": None, "flushes_per_minute": None}
     try:
         server = OfflineServer(ServerConfig(host=args.host, port=args.port, token=args.token, **limits))
@@ -228,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--file", "-f", metavar="PATH", help="read the text from a file (- for standard input)")
     speak.add_argument("--voice", "--model", default=DEFAULT_MODEL, metavar="MODEL",
                        help=f"Aura voice model (default {DEFAULT_MODEL}; see the voices command)")
+    speak.add_argument("--voice-unchecked", action="store_true",
+                       help="send a voice the catalog does not know (e.g. a new one, or a custom server's)")
     speak.add_argument("--encoding", choices=ENCODINGS, default="linear16")
     speak.add_argument("--sample-rate", type=int, metavar="N", help="audio sample rate in Hz")
     speak.add_argument("--speed", type=float, default=1.0, help="speaking rate, 0.7-1.5 (Aura-2 voices)")

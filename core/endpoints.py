@@ -1,32 +1,103 @@
-"""Which server a reading goes to: Deepgram with a key, an explicit URL, or the embedded offline voice."""
+"""Which server a reading goes to, decided in one place for every face: Deepgram with a key, a given URL,
+or the embedded offline voice (started on first use, on a free loopback port).
+"""
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core.offline.server import OfflineServer, ServerConfig
 from core.options import DEEPGRAM_BASE_URL, normalize_base_url
 from core.pacing import Limits
+
+if TYPE_CHECKING:
+    from core.offline.server import OfflineServer
 
 log = logging.getLogger(__name__)
 
 API_KEY_ENV = "DEEPGRAM_API_KEY"
+OFFLINE_LABEL = "offline voice (eSpeak NG)"
+
+
+class EndpointKind(enum.Enum):
+    DEEPGRAM = "deepgram"
+    CUSTOM = "custom"  # a self-hosted Deepgram or a compatible server, by URL
+    OFFLINE = "offline"
+
+
+class Preference(enum.Enum):
+    """What the user asked for; `choose_endpoint` turns it into an Endpoint."""
+
+    DEEPGRAM = "deepgram"  # Deepgram with a key; the offline voice while there is none
+    SELF_HOSTED = "self-hosted"  # the given URL
+    OFFLINE = "offline"
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    base_url: str
+    kind: EndpointKind
+    base_url: str  # "" for the offline voice: its server starts when the first reading needs it
     api_key: str | None
     limits: Limits
     label: str  # what the user is told they are listening to
-    offline: bool = False
+    description: str  # "Reading with <description>."
+    allow_insecure_key: bool = False  # the user allowed the key over plain ws:// to another host
+    no_key: bool = False  # the offline voice because no key is set (not because it was chosen)
+
+    @property
+    def offline(self) -> bool:
+        return self.kind is EndpointKind.OFFLINE
+
+    def url(self) -> str:
+        """The base URL to connect to, starting the embedded offline voice if this is it."""
+        return embedded_server().url if self.offline else self.base_url
 
     def __repr__(self) -> str:  # never show the key, even in a traceback or a debug log
         key = "set" if self.api_key else "none"
-        return f"Endpoint(base_url={self.base_url!r}, api_key={key}, label={self.label!r})"
+        return f"Endpoint({self.kind.value}, base_url={self.base_url!r}, api_key={key})"
+
+
+def environment_key() -> str:
+    """The key from DEEPGRAM_API_KEY ("" when unset): used for the run, never saved."""
+    return os.environ.get(API_KEY_ENV, "").strip()
+
+
+def offline_endpoint(no_key: bool = False) -> Endpoint:
+    description = "the offline voice: no Deepgram API key is set" if no_key else "the offline voice"
+    return Endpoint(EndpointKind.OFFLINE, "", None, Limits.unlimited(), OFFLINE_LABEL, description, no_key=no_key)
+
+
+def choose_endpoint(
+    preference: Preference = Preference.DEEPGRAM,
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    key_source: str = "",
+    allow_insecure_key: bool = False,
+    for_this_run: bool = False,
+) -> Endpoint:
+    """OFFLINE: the offline voice. SELF_HOSTED: the server at `url` (with the key, where the key policy lets it
+    go). Otherwise, or with no URL, Deepgram when a key is known, else the offline voice.
+    Raises OptionError for a malformed URL.
+
+    key_source: where the key came from, for the description ("DEEPGRAM_API_KEY", "the keyring").
+    for_this_run: the URL overrides the saved choice for this run only (said in the description).
+    """
+    if preference is Preference.OFFLINE:
+        return offline_endpoint()
+    key = api_key or None
+    if preference is Preference.SELF_HOSTED and url:
+        base = normalize_base_url(url)
+        where = f"the server at {url}" + (" (for this run)" if for_this_run else "")
+        return Endpoint(EndpointKind.CUSTOM, base, key, Limits(), base, where, allow_insecure_key)
+    if key:
+        where = "Deepgram" + (f" (key from {key_source})" if key_source else "")
+        return Endpoint(EndpointKind.DEEPGRAM, DEEPGRAM_BASE_URL, key, Limits(), "Deepgram", where)
+    return offline_endpoint(no_key=True)
 
 
 _embedded: OfflineServer | None = None
@@ -38,6 +109,9 @@ def embedded_server() -> OfflineServer:
     global _embedded
     with _embedded_lock:
         if _embedded is None:
+            # Imported here: the server pulls in `websockets`, which a reading elsewhere never needs.
+            from core.offline.server import OfflineServer, ServerConfig
+
             # The app's own server need not hold its own client to Deepgram's rate limits.
             config = ServerConfig(chars_per_minute=None, flushes_per_minute=None)
             _embedded = OfflineServer(config).start()
@@ -51,21 +125,3 @@ def stop_embedded_server() -> None:
         if _embedded is not None:
             _embedded.stop()
             _embedded = None
-
-
-def offline_endpoint() -> Endpoint:
-    return Endpoint(embedded_server().url, None, Limits.unlimited(), "offline voice (eSpeak NG)", offline=True)
-
-
-def resolve_endpoint(url: str | None = None, api_key: str | None = None, offline: bool = False) -> Endpoint:
-    """An explicit URL wins; then Deepgram when a key is known (argument or environment); else offline."""
-    if api_key is None:
-        api_key = os.environ.get(API_KEY_ENV) or None
-    if offline:
-        return offline_endpoint()
-    if url:
-        base = normalize_base_url(url)
-        return Endpoint(base, api_key, Limits(), base)
-    if api_key:
-        return Endpoint(DEEPGRAM_BASE_URL, api_key, Limits(), "Deepgram")
-    return offline_endpoint()

@@ -1,5 +1,5 @@
-"""A document being read: chunks it, paces Speak and Flush within the limits, tracks which characters
-each stretch of audio speaks, and ends the session cleanly (graceful Close, or Close at once on stop).
+"""A document being read: splits it into segments, paces Speak and Flush within the limits, tracks which
+characters each span of audio speaks, and ends the session cleanly (graceful Close, or Close at once on stop).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ _LOOKAHEAD_POLL = 0.1  # how often a reader held back by the lookahead looks at 
 
 
 @dataclass
-class Chunk:
-    """One flushed stretch of the document and where its audio lies in the received stream."""
+class Span:
+    """One flushed stretch of the document's text and where its audio lies in the received stream."""
 
     index: int
     start: int  # character offsets into the document
@@ -49,7 +49,9 @@ class ReadResult:
         return self.error is None and self.closure is not None and self.closure.ok
 
     def __str__(self) -> str:
-        return str(self.error) if self.error is not None else str(self.closure)
+        if self.error is not None:
+            return str(self.error)
+        return str(self.closure) if self.closure is not None else "Stopped before the connection was open."
 
 
 class ReaderListener:
@@ -59,9 +61,10 @@ class ReaderListener:
 
     def on_metadata(self, metadata: protocol.Metadata) -> None: ...
 
-    def on_audio(self, chunk: bytes) -> None: ...
+    def on_audio(self, data: bytes) -> None: ...
 
-    def on_chunk_done(self, chunk: Chunk) -> None: ...
+    def on_span_done(self, span: Span) -> None:
+        """All the audio of text[span.start:span.end] has arrived."""
 
     def on_warning(self, message: str) -> None: ...
 
@@ -122,16 +125,17 @@ class Reader:
         self._clock = clock
         self._pacer = Pacer(config.limits, clock)
         self.segments = plan_segments(text, start, len(text) if end is None else end, self._pacer.max_speak_chars)
-        self.chunks: list[Chunk] = []
+        self.spans: list[Span] = []
         self._cond = threading.Condition()
         self._audio_lock = threading.RLock()
         self._stopping = False
-        self._flushed = 0  # chunks whose audio has all arrived
+        self._flushed = 0  # spans whose audio has all arrived
         self._audio_bytes = 0
         self._t_start = 0.0
         self._first_audio: float | None = None
         self._closed_at: float | None = None
         self._session: Session | None = None
+        self._connected = False  # the handshake completed
         self._thread: threading.Thread | None = None
         self._result: ReadResult | None = None
         self._done = threading.Event()
@@ -154,11 +158,17 @@ class Reader:
             # Under the audio lock: once this returns, no on_audio call is running or will start.
             self._stopping = True
             session = self._session
+            connecting = session is not None and not self._connected
             self._cond.notify_all()
         if session is not None:
             session.close()
             if self._closed_at is None:
                 self._closed_at = self._clock()
+        if connecting:
+            # The handshake may not notice at once (a TCP connect in progress cannot be interrupted); the
+            # reading is over now, and the connecting thread drops the connection when it gets one.
+            self._finish(ReadResult(error=ConnectError("cancelled", "Stopped before the connection was open."),
+                                    stopped=True))
 
     def wait(self, timeout: float | None = None) -> ReadResult | None:
         self._done.wait(timeout)
@@ -191,6 +201,12 @@ class Reader:
         except ConnectError as exc:
             self._finish(ReadResult(error=exc, stopped=self._stopping))
             return
+        with self._cond:
+            self._connected = True
+            abandoned = self._result is not None
+        if abandoned:  # stopped during the handshake, and already reported as such
+            session.abort()
+            return
         if session.key_withheld:
             self.listener.on_warning(
                 "The API key was not sent: the endpoint uses plain ws:// to another machine."
@@ -204,7 +220,7 @@ class Reader:
         if closure is None:
             session.abort()
             closure = session.wait(2)
-        complete = not self._stopping and self._flushed == len(self.chunks) and self._next == len(self.segments)
+        complete = not self._stopping and self._flushed == len(self.spans) and self._next == len(self.segments)
         close_seconds = None
         if self._closed_at is not None:
             close_seconds = self._clock() - self._closed_at
@@ -245,7 +261,7 @@ class Reader:
                             self._flush_wanted = True
                         continue
                     waits.append(max(delay, _LOOKAHEAD_POLL))
-                elif self._unflushed_from is None and self._flushed == len(self.chunks):
+                elif self._unflushed_from is None and self._flushed == len(self.spans):
                     # Everything was spoken: the graceful end.
                     self._closed_at = self._clock()
                     session.close()
@@ -264,14 +280,14 @@ class Reader:
     def char_at_audio(self, audio_byte: int) -> int:
         """The document offset being spoken at `audio_byte` of the received audio (interpolated)."""
         with self._cond:
-            done = self.chunks[: self._flushed]
+            done = self.spans[: self._flushed]
             if not done or audio_byte <= 0:
                 return self.segments[0].start if self.segments else self.start_offset
-            for chunk in done:
-                if audio_byte < chunk.audio_end:
-                    span = max(1, chunk.audio_end - chunk.audio_start)
-                    share = max(0, audio_byte - chunk.audio_start) / span
-                    return chunk.start + int(share * (chunk.end - chunk.start))
+            for span in done:
+                if audio_byte < span.audio_end:
+                    length = max(1, span.audio_end - span.audio_start)
+                    share = max(0, audio_byte - span.audio_start) / length
+                    return span.start + int(share * (span.end - span.start))
             return done[-1].end
 
     def segment_at_audio(self, audio_byte: int) -> Segment | None:
@@ -291,11 +307,14 @@ class Reader:
             return False
         self._pacer.note_flush()
         self._unflushed_from = None
-        self.chunks.append(Chunk(len(self.chunks), self.segments[first].start, self.segments[self._next - 1].end))
+        self.spans.append(Span(len(self.spans), self.segments[first].start, self.segments[self._next - 1].end))
         return True
 
     def _finish(self, result: ReadResult) -> None:
-        self._result = result
+        with self._cond:
+            if self._result is not None:
+                return  # a stop during the handshake finished the reading already
+            self._result = result
         self._done.set()
         self.listener.on_finished(result)
 
@@ -315,16 +334,16 @@ class Reader:
             self.listener.on_metadata(event)
         elif isinstance(event, protocol.Flushed):
             with self._cond:
-                if self._flushed < len(self.chunks):
-                    chunk = self.chunks[self._flushed]
-                    chunk.audio_start = self.chunks[self._flushed - 1].audio_end if self._flushed else 0
-                    chunk.audio_end = self._audio_bytes
+                if self._flushed < len(self.spans):
+                    span = self.spans[self._flushed]
+                    span.audio_start = self.spans[self._flushed - 1].audio_end if self._flushed else 0
+                    span.audio_end = self._audio_bytes
                     self._flushed += 1
                     self._cond.notify_all()
                 else:
-                    chunk = None
-            if chunk is not None and not self._stopping:
-                self.listener.on_chunk_done(chunk)
+                    span = None
+            if span is not None and not self._stopping:
+                self.listener.on_span_done(span)
         elif isinstance(event, protocol.Warning):
             if event.code == protocol.EXCESSIVE_FLUSH:
                 self._retry_last_flush()
@@ -335,16 +354,16 @@ class Reader:
             log.info("unknown server message type %r", event.type)
 
     def _retry_last_flush(self) -> None:
-        """The server ignored a Flush: take the newest chunk back as unflushed and flush it again later.
+        """The server ignored a Flush: take the newest span back as unflushed and flush it again later.
 
         The server keeps the text buffered, so the retry sends no text again. It comes after a quarter
         of the window, when the server's count has had time to fall.
         """
         with self._cond:
-            if len(self.chunks) > self._flushed:
-                chunk = self.chunks.pop()
+            if len(self.spans) > self._flushed:
+                span = self.spans.pop()
                 self._unflushed_from = next(
-                    i for i, s in enumerate(self.segments) if s.start >= chunk.start
+                    i for i, s in enumerate(self.segments) if s.start >= span.start
                 )
                 self._flush_wanted = True
                 self._flush_retry_at = self._clock() + self.config.limits.window / 4
@@ -361,8 +380,8 @@ class _SessionAdapter:
     def __init__(self, reader: Reader) -> None:
         self._reader = reader
 
-    def on_audio(self, chunk: bytes) -> None:
-        self._reader._on_audio(chunk)
+    def on_audio(self, data: bytes) -> None:
+        self._reader._on_audio(data)
 
     def on_event(self, event: protocol.ServerEvent) -> None:
         self._reader._on_event(event)

@@ -1,18 +1,18 @@
-"""Finds the files under resources/, from a source checkout or from a PyInstaller bundle."""
+"""Finds the files under resources/ through importlib.resources: from a source checkout, an installed wheel or
+the PyInstaller bundle alike, with no path arithmetic of our own.
+"""
 
 from __future__ import annotations
 
-import sys
+import os
+from importlib.resources import files
 from pathlib import Path
-
-IS_FROZEN = bool(getattr(sys, "frozen", False))
-
-
-def resource_dir() -> Path:
-    if IS_FROZEN:
-        return Path(getattr(sys, "_MEIPASS")) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
 
 
 def resource_path(name: str) -> Path:
-    return resource_dir() / name
+    """The file `name` (e.g. "icons/speak.svg") under resources/, on disk: Qt loads icons by path."""
+    return Path(os.fspath(files("resources").joinpath(*name.split("/"))))
+
+
+def resource_text(name: str) -> str:
+    return files("resources").joinpath(*name.split("/")).read_text(encoding="utf-8")

@@ -132,7 +132,7 @@ def _closure_from_frame(data: bytes) -> Closure:
 
 
 class SessionListener(Protocol):
-    def on_audio(self, chunk: bytes) -> None: ...
+    def on_audio(self, data: bytes) -> None: ...
 
     def on_event(self, event: protocol.ServerEvent) -> None: ...
 
@@ -248,13 +248,13 @@ class Session:
     def flush(self) -> bool:
         return self.send(protocol.Flush())
 
-    def clear(self) -> bool:
-        return self.send(protocol.Clear())
-
     def close(self) -> None:
-        """Send Close; audio that still arrives is dropped; the receive thread ends on the close frame."""
-        if not self.send(protocol.Close()) and self._thread is None:
+        """Send Close; audio that still arrives is dropped; the receive thread ends on the close frame.
+        During the handshake there is nothing to close yet: the handshake is cancelled instead."""
+        if self._thread is None:
             self.abort()
+            return
+        self.send(protocol.Close())
 
     def abort(self) -> None:
         """Drop the connection at once (also cancels a connect in progress)."""
@@ -275,10 +275,6 @@ class Session:
                 pass
 
     # --- state ------------------------------------------------------------------------------
-
-    @property
-    def closing(self) -> bool:
-        return self._close_sent_at is not None
 
     @property
     def closure(self) -> Closure | None:

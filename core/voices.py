@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.resources import resource_path
+from core.resources import resource_text
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Catalog:
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    data = json.loads(resource_path("voices.json").read_text(encoding="utf-8"))
+    data = json.loads(resource_text("voices.json"))
     voices = tuple(
         Voice(
             model=v["model"],

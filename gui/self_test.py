@@ -1,5 +1,6 @@
 """`aloud --self-test`: the window, offscreen, reads a sentence with the offline voice through the real
-audio output, and the session must end with 1000 Normal Closure. Prints what it checked; exit 0 or 1.
+audio output, and the session must end with 1000 Normal Closure. Prints what it checked; exits 0 when all
+passed, 3 when all passed but no audio device could be opened (so nothing was heard), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -7,6 +8,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NO_AUDIO_DEVICE = 3
 
 SENTENCE = "Aloud self test. The offline voice is speaking through the audio output."
 TIMEOUT_SECONDS = 30
@@ -29,11 +34,12 @@ def run() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from core.endpoints import embedded_server, stop_embedded_server
+    from core.playback import PlaybackState
     from gui.app import create_application
     from gui.main_window import MainWindow
 
-    def check(ok: bool, what: str) -> bool:
-        print(f"[{'ok' if ok else 'FAILED'}] {what}", flush=True)
+    def check(ok: bool, what: str, failed: str = "FAILED") -> bool:
+        print(f"[{'ok' if ok else failed}] {what}", flush=True)
         return ok
 
     app = create_application(sys.argv[:1])
@@ -42,28 +48,39 @@ def run() -> int:
     window.show()
     app.processEvents()
     results = [check(window.isVisible(), f"window shown ({app.platformName()} platform)")]
+    results.append(check(not window.windowIcon().isNull(), "resources found (window icon loaded)"))
     results.append(check(True, f"offline voice listening on {server.url}"))
     results.append(check(*_qt_text_services()))
-    received = []
-    window.worker.audio_received.connect(lambda chunk: received.append(len(chunk)))
+    readings, audio_errors = [], []
+    window.reading.worker.closed.connect(readings.append)
+    window.reading.worker.audio_error.connect(audio_errors.append)
     window.editor.setPlainText(SENTENCE)
-    window.speak_range(0, len(SENTENCE))
+    window.reading.speak_range(0, len(SENTENCE))
     deadline = time.monotonic() + TIMEOUT_SECONDS
-    while window.state not in ("finished", "failed", "stopped") and time.monotonic() < deadline:
+    while not (window.reading.state.ended and readings) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
     app.processEvents()
-    audio = sum(received)
+    reading = readings[-1] if readings else None
+    audio = reading.audio_bytes if reading is not None else 0
     results.append(check(audio > 0, f"audio received: {audio} bytes ({window.latency_label.text() or 'no audio'})"))
-    results.append(check(window.state == "finished",
-                         f"audio output played it to the end (state: {window.state}"
-                         f"{'; ' + window.closure_label.text() if window.state != 'finished' else ''})"))
-    closure = window.closure_label.text()
-    results.append(check(closure == "Closed: 1000 Normal Closure", f"closure: {closure or 'none'}"))
+    no_device = bool(audio_errors)
+    if no_device:
+        check(False, f"audio output: {audio_errors[0]}", failed="NO AUDIO DEVICE")
+    else:
+        results.append(check(window.reading.state is PlaybackState.FINISHED,
+                             f"audio output played it to the end (state: {window.reading.state.value})"))
+    closure = str(reading) if reading is not None else "none"
+    results.append(check(closure == "Closed: 1000 Normal Closure", f"closure: {closure}"))
     window.editor.document().setModified(False)
     window.shutdown()
     window.close()
     stop_embedded_server()
-    ok = all(results)
-    print("Self-test passed." if ok else "Self-test FAILED.", flush=True)
-    return 0 if ok else 1
+    if not all(results):
+        print("Self-test FAILED.", flush=True)
+        return EXIT_FAILED
+    if no_device:
+        print("Self-test passed, but no audio device could be opened: nothing was heard.", flush=True)
+        return EXIT_NO_AUDIO_DEVICE
+    print("Self-test passed.", flush=True)
+    return EXIT_OK

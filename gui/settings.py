@@ -7,20 +7,19 @@ Locker) when one is available; `DEEPGRAM_API_KEY` in the environment is used for
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, fields
 
 from PySide6.QtCore import QSettings
 
-from core.audio import BACKENDS
-from core.endpoints import API_KEY_ENV
+from core.endpoints import Preference, environment_key
+from core.playback import BACKENDS
 from core.options import DEFAULT_MODEL, ENCODINGS
 
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "Aloud"
 KEYRING_USER = "deepgram-api-key"
-ENDPOINTS = ("deepgram", "self-hosted", "offline")
+ENDPOINTS = tuple(p.value for p in Preference)
 THEMES = ("system", "light", "dark", "high-contrast")
 
 
@@ -139,7 +138,7 @@ class KeyStore:
 
 def api_key(store: KeyStore) -> tuple[str, str]:
     """The key for this run and where it came from: the environment first, then the keyring."""
-    from_env = os.environ.get(API_KEY_ENV, "")
+    from_env = environment_key()
     if from_env:
         return from_env, "environment"
     stored = store.get()

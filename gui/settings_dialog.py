@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -10,8 +9,8 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from core.audio import available_backends
-from core.endpoints import API_KEY_ENV
+from core.playback import available_backends
+from core.endpoints import API_KEY_ENV, environment_key
 from core.options import DEFAULT_SAMPLE_RATE, ENCODINGS, SAMPLE_RATES, OptionError, normalize_base_url
 from core.voices import Catalog
 from gui.settings import THEMES, AppSettings, KeyStore, masked
@@ -69,7 +68,7 @@ class SettingsDialog(QDialog):
         notes = []
         if not keys.available:
             notes.append(keys.why_unavailable())
-        if os.environ.get(API_KEY_ENV):
+        if environment_key():
             notes.append(f"{API_KEY_ENV} is set: it is used for this run and never saved.")
         self.key_note = QLabel(" ".join(notes), self)
         self.key_note.setWordWrap(True)

@@ -33,3 +33,20 @@ def test_gui_has_no_socket_code():
         if name.split(".")[0] in ("websocket", "websockets", "socket")
     ]
     assert offenders == []
+
+
+def test_gui_reaches_readings_only_through_the_playback_core():
+    """One place joins a reader to an output (core/playback.py): the window never does it itself."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "gui").rglob("*.py")
+        for name in imported_modules(path)
+        if name in ("core.reader", "core.session") or name.startswith("core.audio")
+    ]
+    assert offenders == []
+
+
+def test_no_module_is_over_400_lines():
+    sources = [ROOT / "main.py", *(p for d in ("core", "gui", "tests", "bench") for p in (ROOT / d).rglob("*.py"))]
+    long = {str(p.relative_to(ROOT)): n for p in sources if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}

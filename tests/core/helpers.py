@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
+import struct
 import threading
 import time
 
 import websocket
 
 from core import protocol
+from core.endpoints import Endpoint, EndpointKind
+from core.options import SpeakOptions
+from core.pacing import Limits
+from core.playback import Playback, PlaybackListener, PlaybackRequest
 from core.session import Closure
 
 
@@ -101,3 +107,69 @@ def wait_until(condition, timeout: float, interval: float = 0.02):
     while not (value := condition()) and time.monotonic() < deadline:
         time.sleep(interval)
     return value
+
+
+def local_endpoint(url: str, limits: Limits | None = None) -> Endpoint:
+    """A test server's endpoint; by default the reader does not pace (the server has no limits either)."""
+    return Endpoint(EndpointKind.CUSTOM, url, None, limits or Limits.unlimited(), url, f"the server at {url}")
+
+
+class Received(PlaybackListener):
+    """Keeps every audio frame a playback received."""
+
+    def __init__(self) -> None:
+        self.audio = bytearray()
+
+    def on_audio(self, data: bytes) -> None:
+        self.audio += data
+
+
+def synthesize(server_url: str, text: str, **options) -> bytes:
+    """Read text through the server with no player; return the audio exactly as received."""
+    received = Received()
+    playback = Playback(PlaybackRequest(text, SpeakOptions(**options), local_endpoint(server_url)), received)
+    playback.start()
+    result = playback.wait(60)
+    assert result is not None and result.ok, str(result)
+    return bytes(received.audio)
+
+
+class ToneVoiceServer(ScriptedServer):
+    """A /v1/speak server whose "speech" is a tone per character, decided by the text alone (eSpeak NG's
+    output varies a little from run to run). It keeps every audio byte it sent, for byte-exact checks."""
+
+    FRAME_BYTES = 4800
+
+    def __init__(self) -> None:
+        self.sent = bytearray()
+        super().__init__(self._serve)
+
+    @staticmethod
+    def tone(text: str, rate: int = 24000) -> bytes:
+        samples = []
+        for char in text:
+            step = 2 * math.pi * (200 + ord(char) % 50 * 10) / rate
+            samples.extend(int(6000 * math.sin(step * i)) for i in range(rate // 100))  # 10 ms a character
+        return struct.pack(f"<{len(samples)}h", *samples)
+
+    def _serve(self, ws) -> None:
+        ws.send(json.dumps({"type": "Metadata", "request_id": "tone", "model_name": "tone", "model_version": "1",
+                            "model_uuid": "tone"}))
+        pending, flushes = [], 0
+        for message in ws:
+            if isinstance(message, bytes):
+                continue
+            kind = json.loads(message).get("type")
+            if kind == "Speak":
+                pending.append(json.loads(message)["text"])
+            elif kind == "Flush":
+                audio = self.tone("".join(pending))
+                pending.clear()
+                for at in range(0, len(audio), self.FRAME_BYTES):
+                    ws.send(audio[at:at + self.FRAME_BYTES])
+                self.sent += audio
+                flushes += 1
+                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+            elif kind == "Close":
+                ws.close(1000)
+                return

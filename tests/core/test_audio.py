@@ -11,11 +11,10 @@ from tests.conftest import assert_same_audio
 from core import g711, pcm
 from core.audio import AudioListener, PlayerState, create_output
 from core.audio.cutting import CutPolicy, choose_cut, quiet_cuts
-from core.audio.sinks import NullOutput, WavOutput
 from core.options import SpeakOptions, speak_url
 from core.pacing import Limits
 from core.reader import Reader, ReaderConfig, ReaderListener
-from core.wav import read_wav
+from tests.core.helpers import synthesize
 
 BACKENDS = ["simpleaudio", "sounddevice"]
 RATE = 24000
@@ -51,25 +50,14 @@ class Feed(ReaderListener):
         self.player = player
         self.received = bytearray()
 
-    def on_audio(self, chunk):
-        self.received += chunk
-        self.player.feed(chunk)
+    def on_audio(self, data):
+        self.received += data
+        self.player.feed(data)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param
-
-
-def synthesize(server_url, text, **options):
-    """Read text through the server with no player; return the audio exactly as received."""
-    sink = Feed(NullOutput())
-    sink.player.begin()
-    reader = Reader(text, ReaderConfig(speak_url(server_url, SpeakOptions(**options)), limits=Limits.unlimited()),
-                    sink)
-    reader.start()
-    assert reader.wait(30).complete
-    return bytes(sink.received)
 
 
 def play_reading(server, backend, text, encoding="linear16", rate=RATE, **player_kwargs):
@@ -217,20 +205,6 @@ def test_the_player_thread_is_gone_after_close(backend):
     player.close()
     time.sleep(0.1)
     assert {t.name for t in threading.enumerate()} <= before
-
-
-def test_null_and_wav_sinks(tmp_path):
-    events = Events()
-    null = NullOutput(events)
-    null.begin("mulaw", 8000)
-    null.feed(b"\xff" * 800)
-    null.end_of_stream()
-    assert events.drained.is_set() and null.position == 800
-    wav = WavOutput(tmp_path / "played.wav")
-    wav.begin("mulaw", 8000)
-    wav.feed(b"\x00\x80")
-    wav.end_of_stream()
-    assert read_wav(tmp_path / "played.wav") == (1, 8000, 16, g711.decode(b"\x00\x80", "mulaw"))
 
 
 # --- the cut policy ---------------------------------------------------------------------------------

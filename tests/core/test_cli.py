@@ -69,6 +69,8 @@ def test_text_from_stdin_and_from_a_file(tmp_path):
     (["speak", "Hi", "--speed", "3", "--no-play"], "speed 3"),
     (["speak", "--file", "/no/such/file", "--no-play"], "cannot read /no/such/file"),
     (["speak", "Hi", "--url", "nohost", "--no-play"], "needs a scheme"),
+    (["speak", "Hi", "--voice", "aura-2-nobody-en", "--no-play"], "unknown voice 'aura-2-nobody-en'"),
+    (["speak", "--file", "/bin/ls", "--no-play"], "/bin/ls is not a text file: it holds NUL bytes"),
 ])
 def test_bad_input_gets_a_clear_message_and_status_2(argv, message, capsys):
     code, _ = run(*argv)
@@ -163,3 +165,19 @@ def test_no_audio_device_gives_a_clear_message_and_the_wav_is_still_written(tmp_
 def test_volume_and_lead_in_are_checked(capsys):
     assert run("speak", "Hi", "--volume", "150")[0] == 2
     assert "volume 150" in capsys.readouterr().err
+
+
+def test_a_voice_the_catalog_does_not_know_goes_out_only_when_insisted_on(capsys):
+    code, _ = run("speak", "Hi.", "--voice", "aura-2-nobody-en", "--no-play")
+    assert code == 2 and "voices` lists them" in capsys.readouterr().err
+    # Insisting sends it: the offline voice refuses an unknown model at the handshake (HTTP 400), a failure.
+    code, text = run("speak", "Hi.", "--voice", "aura-2-nobody-en", "--voice-unchecked", "--no-play")
+    assert code == 1 and "HTTP 400" in text
+
+
+def test_random_bytes_are_refused_not_read_aloud(tmp_path, capsys):
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(range(128, 256)) * 400)  # no NUL byte, none of it UTF-8
+    code, text = run("speak", "--file", str(noise), "--no-play")
+    assert code == 2 and text == ""
+    assert "is not a text file" in capsys.readouterr().err

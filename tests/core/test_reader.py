@@ -14,19 +14,19 @@ SHORT_SENTENCES = " ".join(f"Line {i} is short." for i in range(40))  # ~750 cha
 class Collect(ReaderListener):
     def __init__(self) -> None:
         self.audio = bytearray()
-        self.chunks = []
+        self.spans = []
         self.warnings = []
         self.finished = []
         self.stopped_event = threading.Event()
         self.audio_after_stop = 0
 
-    def on_audio(self, chunk):
+    def on_audio(self, data):
         if self.stopped_event.is_set():
-            self.audio_after_stop += len(chunk)
-        self.audio += chunk
+            self.audio_after_stop += len(data)
+        self.audio += data
 
-    def on_chunk_done(self, chunk):
-        self.chunks.append(chunk)
+    def on_span_done(self, span):
+        self.spans.append(span)
 
     def on_warning(self, message):
         self.warnings.append(message)
@@ -51,13 +51,13 @@ def test_a_document_is_read_within_the_servers_limits(make_server):
     assert result.ok and result.complete, str(result)
     assert listener.finished == [result]
     assert listener.warnings == []
-    # short sentences were grouped: fewer flushes than sentences, and the chunks tile the text
-    assert 1 < len(reader.chunks) < 40
-    assert reader.chunks[0].start == 0 and reader.chunks[-1].end == len(SHORT_SENTENCES)
-    for before, after in zip(reader.chunks, reader.chunks[1:]):
+    # short sentences were grouped: fewer flushes than sentences, and the spans tile the text
+    assert 1 < len(reader.spans) < 40
+    assert reader.spans[0].start == 0 and reader.spans[-1].end == len(SHORT_SENTENCES)
+    for before, after in zip(reader.spans, reader.spans[1:]):
         assert before.end == after.start
         assert before.audio_end == after.audio_start
-    assert reader.chunks[-1].audio_end == len(listener.audio) == result.audio_bytes
+    assert reader.spans[-1].audio_end == len(listener.audio) == result.audio_bytes
     assert result.chars_sent == len(SHORT_SENTENCES)
 
 
@@ -77,7 +77,7 @@ def test_an_ignored_flush_is_retried_and_nothing_is_lost(make_server):
     result = reader.wait(30)
     assert result.ok and result.complete, str(result)
     assert any("EXCESSIVE_FLUSH" in w for w in listener.warnings)
-    assert reader.chunks[-1].end == len(text)
+    assert reader.spans[-1].end == len(text)
 
 
 def test_stop_is_immediate_and_no_audio_follows_it(make_server):
@@ -119,7 +119,7 @@ def test_reading_from_an_offset_reports_document_offsets(offline_server):
     reader, listener = read(text, offline_server, Limits.unlimited(), start=start)
     result = reader.wait(10)
     assert result.complete
-    assert reader.chunks[0].start == start and reader.chunks[-1].end == len(text)
+    assert reader.spans[0].start == start and reader.spans[-1].end == len(text)
 
 
 def test_the_first_segment_is_short_so_audio_starts_fast():
@@ -145,11 +145,11 @@ def test_with_a_player_the_reader_stays_a_bounded_distance_ahead(offline_server)
     reader = Reader(text, config, listener, played_bytes=lambda: heard[0])
     reader.start()
     # Until everything sent so far has come back as audio, nothing is heard.
-    assert wait_until(lambda: reader.chunks and reader.chunks[-1].audio_end, 20)
+    assert wait_until(lambda: reader.spans and reader.spans[-1].audio_end, 20)
     time.sleep(0.3)
     assert 600 <= reader._chars_sent <= 600 + 2 * 60, "nothing heard yet: only the lookahead was sent"
     # the listener catches up: the reader sends on
-    heard[0] = reader.chunks[-1].audio_end
+    heard[0] = reader.spans[-1].audio_end
     assert wait_until(lambda: reader._chars_sent > 1000, 20)
     reader.stop()
     assert reader.wait(10).stopped
@@ -160,8 +160,8 @@ def test_audio_positions_map_back_to_the_sentence_being_heard(offline_server):
     reader, listener = read(text, offline_server, Limits.unlimited())
     assert reader.wait(10).complete
     assert reader.segment_at_audio(0).text == "First sentence here. "
-    last = reader.chunks[-1]
+    last = reader.spans[-1]
     assert reader.segment_at_audio(last.audio_end - 2).text == "Third is last."
-    middle = reader.chunks[1]
+    middle = reader.spans[1]
     assert reader.segment_at_audio((middle.audio_start + middle.audio_end) // 2).text == "Second one follows. "
     assert reader.char_at_audio(10**9) == len(text)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from core.playback import PlaybackState
 from gui.main_window import MainWindow
 
 TEXT = "First paragraph, one sentence.\n\nSecond paragraph starts. It goes on.\n\nThird paragraph."
@@ -13,8 +14,8 @@ TEXT = "First paragraph, one sentence.\n\nSecond paragraph starts. It goes on.\n
 
 def reading_starts(window):
     starts = []
-    window.worker.state_changed.connect(lambda state: state == "connecting" and starts.append(None))
-    window.worker.flushed.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
+    window.reading.worker.state_changed.connect(lambda state: state is PlaybackState.CONNECTING and starts.append(None))
+    window.reading.worker.spoken.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
     return starts
 
 
@@ -37,31 +38,31 @@ def test_paragraph_navigation_reads_from_each_paragraph(window_for, qtbot, quiet
         # a reading began there (its first audio is for that paragraph)
         qtbot.waitUntil(lambda: len(starts) > readings and starts[-1] is not None, timeout=10000)
         assert starts[-1] == TEXT.index(expected)
-        qtbot.waitUntil(lambda: window.state in ("finished", "speaking"), timeout=10000)
+        qtbot.waitUntil(lambda: window.reading.state in (PlaybackState.FINISHED, PlaybackState.SPEAKING), timeout=10000)
 
 
 def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, qtbot, offline_server, tmp_path):
     path = tmp_path / "book.txt"
     path.write_text(" ".join(f"Sentence {i} of the book." for i in range(200)), encoding="utf-8")
     window = window_for(offline_server.url)  # Deepgram's limits: the reading is still going when stopped
-    assert window.open_path(path)
-    assert window.resume_offer is None, "nothing to continue the first time"
+    assert window.documents.open_path(path)
+    assert window.documents.resume_offer is None, "nothing to continue the first time"
     text = window.editor.toPlainText()
     start = text.index("Sentence 50 ")
-    window._move_and_speak(start)
-    qtbot.waitUntil(lambda: window.heard_range is not None, timeout=10000)
-    window.stop()
-    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    window.reading.move_and_speak(start)
+    qtbot.waitUntil(lambda: window.highlight.range is not None, timeout=10000)
+    window.reading.stop()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
     window.close()
 
     again = window_for(offline_server.url)
-    assert again.open_path(path)
-    assert again.resume_offer is not None and "Sentence 5" in again.resume_offer.text()
+    assert again.documents.open_path(path)
+    assert again.documents.resume_offer is not None and "Sentence 5" in again.documents.resume_offer.text()
     starts = reading_starts(again)
-    again.resume_offer.done(QMessageBox.StandardButton.Yes)
+    again.documents.resume_offer.done(QMessageBox.StandardButton.Yes)
     qtbot.waitUntil(lambda: bool(starts) and starts[0] is not None, timeout=10000)
     assert starts[0] >= start
-    again.stop()
+    again.reading.stop()
 
 
 def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path):
@@ -70,16 +71,16 @@ def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path):
     for name in ("a.txt", "b.md"):
         path = tmp_path / name
         path.write_text(f"Text of {name}.", encoding="utf-8")
-        assert window.open_path(path)
+        assert window.documents.open_path(path)
         paths.append(path)
-    assert window.memory.recent() == [p.resolve() for p in reversed(paths)]
-    window._fill_recent_menu()
+    assert window.documents.memory.recent() == [p.resolve() for p in reversed(paths)]
+    window.documents.fill_recent_menu()
     labels = [a.text() for a in window.recent_menu.actions()]
     assert labels[0].startswith("&1 b.md") and labels[1].startswith("&2 a.txt")
     paths[0].unlink()
-    window.open_recent(paths[0].resolve())
+    window.documents.open_recent(paths[0].resolve())
     assert "no longer there" in window.closure_label.text()
-    assert window.memory.recent() == [paths[1].resolve()]
+    assert window.documents.memory.recent() == [paths[1].resolve()]
 
 
 def test_a_dropped_file_opens(window_for, tmp_path):
@@ -95,7 +96,7 @@ def test_a_dropped_file_opens(window_for, tmp_path):
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window.editor.viewport(), drop)
     assert window.editor.toPlainText() == "# Dropped\n\nIt opened."
-    assert window.document_path == path
+    assert window.documents.path == path
     assert "dropped.md" in window.windowTitle()
 
 
@@ -113,14 +114,22 @@ def test_a_file_that_is_not_utf8_still_opens_with_a_message(window_for, tmp_path
     window = window_for()
     path = tmp_path / "latin1.txt"
     path.write_bytes("Café crème.".encode("latin-1"))
-    assert window.open_path(path)
+    assert window.documents.open_path(path)
     assert "not valid UTF-8" in window.closure_label.text()
     assert window.editor.toPlainText().startswith("Caf")
 
 
+def test_a_binary_file_is_refused_with_a_message(window_for, tmp_path):
+    window = window_for()
+    window.editor.setPlainText("Kept.")
+    assert not window.documents.open_path(Path("/bin/ls"))
+    assert "Cannot open ls: it is not a text file" in window.closure_label.text()
+    assert window.editor.toPlainText() == "Kept."
+
+
 def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path):
     window = window_for()
-    assert not window.open_path(Path(tmp_path / "missing.txt"))
+    assert not window.documents.open_path(Path(tmp_path / "missing.txt"))
     assert "Cannot open missing.txt" in window.closure_label.text()
 
 
@@ -128,7 +137,7 @@ def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_pa
     window = window_for()
     other = tmp_path / "other.txt"
     other.write_text("Another document.", encoding="utf-8")
-    window.open_path(other)
+    window.documents.open_path(other)
     window.editor.setPlainText("Precious unsaved words.")
     window.editor.document().setModified(True)
     answers = []
@@ -140,11 +149,11 @@ def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_pa
         return question
 
     monkeypatch.setattr(QMessageBox, "question", ask(QMessageBox.StandardButton.Cancel))
-    window.open_recent(other.resolve())
+    window.documents.open_recent(other.resolve())
     assert answers == ["Unsaved changes"]
     assert window.editor.toPlainText() == "Precious unsaved words.", "Cancel keeps the text"
     monkeypatch.setattr(QMessageBox, "question", ask(QMessageBox.StandardButton.Save))
-    window.open_recent(other.resolve())
+    window.documents.open_recent(other.resolve())
     assert other.read_text(encoding="utf-8") == "Precious unsaved words.", "Save wrote it first"
 
 
@@ -167,6 +176,8 @@ def test_self_test_and_version_run_as_a_process(tmp_path):
     broken.write_text("pcm.!default { type hw card 42 }\n")
     failed = subprocess.run([sys.executable, str(root / "main.py"), "--self-test"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60, env={**env, "ALSA_CONFIG_PATH": str(broken)})
-    assert failed.returncode == 1
-    assert "[FAILED] audio output played it to the end" in failed.stdout
-    assert "No audio device" in failed.stdout
+    # No audio device: said plainly, with its own exit status, and the closure reported as it was.
+    assert failed.returncode == 3, failed.stdout
+    assert "[NO AUDIO DEVICE] audio output: No audio device could be opened" in failed.stdout
+    assert "[ok] closure: Closed: 1000 Normal Closure" in failed.stdout
+    assert "FAILED" not in failed.stdout

@@ -1,11 +1,12 @@
 """The window, driven as a user would, against real offline servers and the ALSA file device."""
 
-import threading
 from pathlib import Path
 
 import pytest
 
+from core.playback import PlaybackState
 from tests.conftest import assert_same_audio
+from tests.core.helpers import ToneVoiceServer
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import (
@@ -19,56 +20,45 @@ LEAD = 24000 * 150 // 1000 * 2
 LONG = " ".join(f"Sentence number {i} is here to keep the reader busy for a moment." for i in range(30))
 
 
-def collect_audio(window):
-    received = bytearray()
-    lock = threading.Lock()
-
-    def keep(chunk):
-        with lock:
-            received.extend(chunk)
-
-    window.worker.audio_received.connect(keep, Qt.ConnectionType.DirectConnection)
-    return received
-
-
 def test_typing_and_pressing_speak_plays_what_the_server_sent(window_for, qtbot, alsa_capture):
     window = window_for()
     assert "Aloud" in window.windowTitle()
     assert "offline voice" in window.closure_label.text()
     qtbot.keyClicks(window.editor, "Hello there. How are you?")
     qtbot.keyClick(window.editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
-    received = collect_audio(window)
-    qtbot.keyClick(window.editor, Qt.Key.Key_F5)
-    qtbot.waitUntil(lambda: window.state == "finished", timeout=15000)
+    with ToneVoiceServer() as server:  # its audio is known byte for byte
+        window.url_override = server.url
+        qtbot.keyClick(window.editor, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FINISHED, timeout=15000)
     assert window.closure_label.text() == "Closed: 1000 Normal Closure"
     assert window.latency_label.text().startswith("First audio: ")
-    assert len(received) > 40000
-    assert_same_audio(alsa_capture()[LEAD:], bytes(received))
+    assert len(server.sent) >= 24 * 480  # 10 ms of tone a character
+    assert_same_audio(alsa_capture()[LEAD:], bytes(server.sent))
 
 
 def test_stop_sends_close_and_the_status_bar_shows_the_1000_closure(window_for, qtbot, quiet_server):
     window = window_for(quiet_server.url)
     window.editor.setPlainText(LONG)
     window.speak_action.trigger()
-    qtbot.waitUntil(lambda: window.heard_range is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.highlight.range is not None, timeout=10000)
     qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: "Closed" in window.closure_label.text(), timeout=5000)
     assert window.closure_label.text() == "Closed: 1000 Normal Closure"
     assert quiet_server.messages_received["Close"] == 1
-    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
     assert window.editor.extraSelections() == []
 
 
 def test_speak_again_right_after_stop(window_for, qtbot, quiet_server):
     window = window_for(quiet_server.url)
     window.editor.setPlainText(LONG)
-    window.speak()
-    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
-    window.stop()
-    window.speak()
-    qtbot.waitUntil(lambda: window.heard_range is not None and window.state == "speaking", timeout=10000)
-    window.stop()
-    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.SPEAKING, timeout=10000)
+    window.reading.stop()
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.highlight.range is not None and window.reading.state is PlaybackState.SPEAKING, timeout=10000)
+    window.reading.stop()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
     assert quiet_server.messages_received["Close"] == 2
 
 
@@ -77,17 +67,17 @@ def test_pause_holds_and_resume_continues(window_for, qtbot, offline_server):
     # reading is still going when the test pauses it, even on the unpaced file device.
     window = window_for(offline_server.url)
     window.editor.setPlainText(LONG * 2)
-    window.speak()
-    qtbot.waitUntil(lambda: window.state == "speaking" and window.heard_range is not None, timeout=10000)
-    window.toggle_pause()
-    qtbot.waitUntil(lambda: window.state == "paused", timeout=5000)
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.SPEAKING and window.highlight.range is not None, timeout=10000)
+    window.reading.toggle_pause()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.PAUSED, timeout=5000)
     assert window.pause_action.text() == "&Resume"
-    held = window.worker._player.position
+    held = window.reading.worker.playback.output.position
     qtbot.wait(300)
-    assert window.worker._player.position == held
-    window.toggle_pause()
-    qtbot.waitUntil(lambda: window.state == "speaking", timeout=5000)
-    window.stop()
+    assert window.reading.worker.playback.output.position == held
+    window.reading.toggle_pause()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.SPEAKING, timeout=5000)
+    window.reading.stop()
     qtbot.waitUntil(lambda: window.closure_label.text() == "Closed: 1000 Normal Closure", timeout=5000)
 
 
@@ -96,14 +86,14 @@ def test_next_and_previous_sentence(window_for, qtbot, quiet_server):
     text = "First sentence here. Second sentence here. Third sentence here."
     window.editor.setPlainText(text)
     starts = []  # where each reading began: its first flushed chunk
-    window.worker.state_changed.connect(lambda state: state == "connecting" and starts.append(None))
-    window.worker.flushed.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
+    window.reading.worker.state_changed.connect(lambda state: state is PlaybackState.CONNECTING and starts.append(None))
+    window.reading.worker.spoken.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
-    window.next_sentence()  # from the cursor at the start: the second sentence
+    window.reading.next_sentence()  # from the cursor at the start: the second sentence
     qtbot.waitUntil(lambda: starts == [text.index("Second")], timeout=10000)
-    window.next_sentence()
+    window.reading.next_sentence()
     qtbot.waitUntil(lambda: starts[-1] == text.index("Third"), timeout=10000)
-    window.previous_sentence()
+    window.reading.previous_sentence()
     qtbot.waitUntil(lambda: len(starts) == 3 and starts[-1] == text.index("Second"), timeout=10000)
     assert window.editor.textCursor().position() == text.index("Second")
 
@@ -112,11 +102,11 @@ def test_an_error_close_shows_its_code_and_a_sentence(window_for, qtbot, make_se
     server = make_server(chars_per_minute=40, rate_window=60)
     window = window_for(server.url)
     window.editor.setPlainText("This sentence alone is longer than forty characters, so it trips the limit.")
-    window.speak()
+    window.reading.speak()
     qtbot.waitUntil(lambda: "Closed: 1008" in window.closure_label.text(), timeout=10000)
     assert "DATA-0001" in window.closure_label.text()
     assert "2400 characters a minute" in window.closure_label.text()
-    qtbot.waitUntil(lambda: window.state == "failed", timeout=5000)
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FAILED, timeout=5000)
 
 
 def test_a_refused_handshake_shows_what_to_fix(window_for, qtbot, make_server, monkeypatch):
@@ -124,7 +114,7 @@ def test_a_refused_handshake_shows_what_to_fix(window_for, qtbot, make_server, m
     monkeypatch.setenv("DEEPGRAM_API_KEY", "wrong-key")
     window = window_for(server.url)
     window.editor.setPlainText("Hello.")
-    window.speak()
+    window.reading.speak()
     qtbot.waitUntil(lambda: "HTTP 401" in window.closure_label.text(), timeout=10000)
     assert "API key" in window.closure_label.text()
     assert "wrong-key" not in window.closure_label.text()
@@ -132,7 +122,7 @@ def test_a_refused_handshake_shows_what_to_fix(window_for, qtbot, make_server, m
 
 def test_empty_text_says_so_and_sends_nothing(window_for, qtbot, quiet_server):
     window = window_for(quiet_server.url)
-    window.speak()
+    window.reading.speak()
     assert "Nothing to read" in window.closure_label.text()
     assert sum(quiet_server.messages_received.values()) == 0
 
@@ -203,7 +193,7 @@ def test_screenshots_at_normal_and_double_size(window_for, qtbot):
     ARTIFACTS.mkdir(exist_ok=True)
     for zoom in (100, 200):
         window.set_zoom(zoom)
-        window._on_heard(0, 24)
+        window.highlight.show(0, 24)
         QApplication.processEvents()
         path = ARTIFACTS / f"main-window-{zoom}.png"
         assert window.grab().save(str(path))
@@ -217,17 +207,17 @@ def test_settings_choose_the_endpoint(window_for, qtbot, quiet_server, monkeypat
     window.apply_settings()
     assert quiet_server.url in window.closure_label.text()
     window.editor.setPlainText("Hello there.")
-    window.speak()
-    qtbot.waitUntil(lambda: window.state == "finished", timeout=10000)
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FINISHED, timeout=10000)
     assert quiet_server.messages_received["Speak"] == 1
     # With a key but the offline voice chosen, nothing goes to Deepgram.
     monkeypatch.setenv("DEEPGRAM_API_KEY", "some-key")
     window.settings.endpoint = "offline"
-    assert window.endpoint().offline
+    assert window.reading.endpoint().offline
     window.settings.endpoint = "deepgram"
-    assert window.endpoint().base_url == "wss://api.deepgram.com"
+    assert window.reading.endpoint().base_url == "wss://api.deepgram.com"
     monkeypatch.delenv("DEEPGRAM_API_KEY")
-    assert window.endpoint().offline, "Deepgram without a key falls back to the offline voice"
+    assert window.reading.endpoint().offline, "Deepgram without a key falls back to the offline voice"
 
 
 def test_high_contrast_theme_screenshot(window_for, qtbot):
@@ -235,7 +225,7 @@ def test_high_contrast_theme_screenshot(window_for, qtbot):
     window.settings.theme = "high-contrast"
     window.apply_settings()
     window.editor.setPlainText("High contrast: white on black, the heard sentence black on yellow.")
-    window._on_heard(0, 14)
+    window.highlight.show(0, 14)
     QApplication.processEvents()
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / "main-window-high-contrast.png"))
@@ -246,23 +236,23 @@ def test_high_contrast_theme_screenshot(window_for, qtbot):
 
 def test_favourite_voices_come_first_and_are_remembered(window_for, qtbot):
     window = window_for()
-    picker = window.voice_picker
+    picker = window.voice_bar.picker
     assert picker.set_model_name("aura-2-celeste-es")
     qtbot.keyClick(window.editor, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert picker.itemText(0) == "— ★ Favourites —"
     assert picker.itemData(1, Qt.ItemDataRole.UserRole + 1) == "aura-2-celeste-es"
     assert picker.model_name() == "aura-2-celeste-es", "the choice is kept"
     again = window_for()  # a new run remembers it
-    assert again.voice_picker.itemData(1, Qt.ItemDataRole.UserRole + 1) == "aura-2-celeste-es"
-    assert again.voice_picker.set_model_name("aura-2-celeste-es")
-    again.toggle_favourite()
+    assert again.voice_bar.picker.itemData(1, Qt.ItemDataRole.UserRole + 1) == "aura-2-celeste-es"
+    assert again.voice_bar.picker.set_model_name("aura-2-celeste-es")
+    again.voice_bar.toggle_favourite()
     assert again.settings.favourite_voices == []
-    assert again.voice_picker.itemText(0) == "— English —"
+    assert again.voice_bar.picker.itemText(0) == "— English —"
 
 
 def test_the_voice_list_filters_as_you_type(window_for, qtbot):
     window = window_for()
-    completer = window.voice_picker.completer()
+    completer = window.voice_bar.picker.completer()
     completer.setCompletionPrefix("spanish")
     matches = {completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())}
     assert matches and all("Spanish" in m for m in matches)
@@ -272,11 +262,11 @@ def test_the_voice_list_filters_as_you_type(window_for, qtbot):
 def test_ctrl_alone_stops_speech_but_ctrl_shortcuts_do_not(window_for, qtbot, offline_server):
     window = window_for(offline_server.url)  # paced by Deepgram's limits: still reading when stopped
     window.editor.setPlainText(LONG * 2)
-    window.speak()
-    qtbot.waitUntil(lambda: window.state == "speaking", timeout=10000)
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.SPEAKING, timeout=10000)
     qtbot.keyClick(window.editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)  # an editor key
     qtbot.wait(200)
-    assert window.state == "speaking"
+    assert window.reading.state is PlaybackState.SPEAKING
     qtbot.keyPress(window.editor, Qt.Key.Key_Control)
     qtbot.keyRelease(window.editor, Qt.Key.Key_Control)
-    qtbot.waitUntil(lambda: window.state == "stopped", timeout=5000)
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)

@@ -1,0 +1,304 @@
+"""One reading being heard or saved: the only place that joins a Reader to an audio output and a recording."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from core import protocol
+from core.audio import AudioError, AudioListener, AudioOutput
+from core.options import speak_url
+from core.playback.events import (
+    HEARD_STATES, Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
+)
+from core.reader import Reader, ReaderConfig, ReaderListener, ReadResult, Span
+from core.wav import WavWriter
+
+log = logging.getLogger(__name__)
+
+HEARD_INTERVAL = 0.05  # how often the sentence being heard is looked up while audio plays
+
+
+class Playback:
+    """Reads one request aloud into an output (a player, which the caller owns and may reuse) and/or a WAV
+    recording. `start()` returns at once; `stop()` sends Close before it silences the output.
+    """
+
+    def __init__(
+        self,
+        request: PlaybackRequest,
+        listener: PlaybackListener | None = None,
+        *,
+        output: AudioOutput | None = None,
+        record_to: str | Path | None = None,
+        keep_partial_recording: bool = True,
+        config: ReaderConfig | None = None,
+    ) -> None:
+        """record_to: write exactly the audio received to this WAV file (opened here: raises OSError).
+        keep_partial_recording: False removes the file unless the whole text was received.
+        config: the reader's settings; by default the request's endpoint with the standard timeouts."""
+        self.request = request
+        self.listener = listener or PlaybackListener()
+        # The output may be shared with the next reading (the window keeps one player): once this reading
+        # has stopped, it lets go of it (under _output_lock) and never touches it again.
+        self.output = output
+        self._output_lock = threading.Lock()
+        self._plays = output is not None
+        options, endpoint = request.options, request.endpoint
+        self._bytes_per_sample = options.bytes_per_sample
+        self._recording = WavWriter(record_to, options.encoding, options.rate) if record_to is not None else None
+        self._keep_partial = keep_partial_recording
+        if config is None:
+            config = ReaderConfig(speak_url(endpoint.url(), options), endpoint.api_key, endpoint.allow_insecure_key,
+                                  endpoint.limits)
+        played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
+        self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
+                              played_bytes=played)
+        self._lock = threading.Lock()  # guards the fields below
+        self._notify = threading.RLock()  # held while the listener hears of a state change: keeps them in order
+        self._state = PlaybackState.IDLE
+        self._resume_to = PlaybackState.SPEAKING
+        self._heard: Heard | None = None
+        self._audio_error: AudioError | None = None
+        self._reading: ReadResult | None = None
+        self._result: PlaybackResult | None = None
+        self._settled = False
+        self._done = threading.Event()
+        self._wake = threading.Event()  # wakes the heard tracker early when the state changes
+
+    # --- control (any thread; none of these blocks on the network or the device) -----------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._state is not PlaybackState.IDLE:
+                raise RuntimeError("a Playback runs once")
+        if self.output is not None:
+            self.output.listener = _OutputEvents(self)
+            self.output.begin(self.request.options.encoding, self.request.options.rate)
+        self._change(PlaybackState.CONNECTING)
+        self._reader.start()
+        if self._plays:
+            threading.Thread(target=self._track_heard, name="aloud-heard", daemon=True).start()
+
+    def pause(self) -> None:
+        with self._notify:
+            with self._lock:
+                if self._state not in (PlaybackState.CONNECTING, PlaybackState.SPEAKING):
+                    return
+                self._resume_to = self._state
+            output = self.output
+            if output is not None:
+                output.pause()
+            self._change(PlaybackState.PAUSED)
+
+    def resume(self) -> None:
+        with self._notify:
+            with self._lock:
+                if self._state is not PlaybackState.PAUSED:
+                    return
+                back = self._resume_to
+            output = self.output
+            if output is not None:
+                output.resume()
+            self._change(back)
+
+    def stop(self) -> None:
+        """Close goes to the server first, then the output is silenced; the closure follows as on_closed."""
+        with self._notify:
+            with self._lock:
+                if self._state not in (PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED):
+                    return
+                self._state = PlaybackState.STOPPING
+            self.listener.on_state(PlaybackState.STOPPING)
+            self._reader.stop()  # Close now (or cancel the handshake)
+        # Outside the notify lock: a player's stop may wait briefly for its thread, which may be telling us
+        # that it drained.
+        self._silence_output(release=True)
+        self._wake.set()
+        if self._reading is not None:  # the connection had already closed: nothing more will come
+            self._end(PlaybackState.STOPPED)
+
+    def set_volume(self, volume: float) -> None:
+        output = self.output
+        if output is not None:
+            output.volume = volume
+
+    # --- what is happening (any thread) --------------------------------------------------------------
+
+    @property
+    def state(self) -> PlaybackState:
+        return self._state
+
+    def heard(self) -> Heard | None:
+        """The sentence being heard now (None before the first audio plays, or with no output)."""
+        output = self.output
+        position = output.position if output is not None else 0
+        if position <= 0:
+            return None
+        segment = self._reader.segment_at_audio(position * self._bytes_per_sample)
+        return None if segment is None else Heard(segment.start, segment.end)
+
+    def wait(self, timeout: float | None = None) -> PlaybackResult | None:
+        """The result once the reading has ended and the connection has closed; None if `timeout` passed first."""
+        self._done.wait(timeout)
+        return self._result
+
+    @property
+    def result(self) -> PlaybackResult | None:
+        return self._result
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _change(self, state: PlaybackState, *, unless_ended: bool = True) -> bool:
+        """Move to `state` and tell the listener; an ended reading stays ended."""
+        with self._notify:
+            with self._lock:
+                if unless_ended and self._state.ended or self._state is state:
+                    return False
+                self._state = state
+            self.listener.on_state(state)
+        self._wake.set()
+        return True
+
+    def _end(self, state: PlaybackState, *, silence: bool = True) -> None:
+        if state is not PlaybackState.FINISHED and silence:
+            self._silence_output(release=False)
+        if self._change(state):
+            self._settle()
+
+    def _silence_output(self, release: bool) -> None:
+        with self._output_lock:
+            if self.output is not None:
+                self.output.stop()
+                if release:
+                    self.output = None
+
+    def _settle(self) -> None:
+        """Once the state has ended and the connection has closed, the result is final: close the recording."""
+        with self._lock:
+            if self._settled or self._reading is None or not self._state.ended:
+                return
+            self._settled = True  # only one thread finishes the recording
+            reading, state = self._reading, self._state
+        recorded, kept = self._finish_recording(reading)
+        self._result = PlaybackResult(state, reading, self._audio_error, recorded, kept)
+        self._done.set()
+        self.listener.on_finished(self._result)
+
+    def _finish_recording(self, reading: ReadResult) -> tuple[int, bool]:
+        recording = self._recording
+        if recording is None:
+            return 0, False
+        recording.close()
+        if self._keep_partial or (reading.ok and reading.complete):
+            return recording.data_bytes, True
+        # A part-file would look like a whole one.
+        try:
+            recording.path.unlink()
+        except OSError as exc:
+            log.info("could not remove %s: %s", recording.path, exc)
+        return recording.data_bytes, False
+
+    def _track_heard(self) -> None:
+        while not self._state.ended:
+            self._report_heard()
+            self._wake.wait(HEARD_INTERVAL)
+            self._wake.clear()
+
+    def _report_heard(self) -> None:
+        heard = self.heard()
+        # Not while stopping: a stopped output's position is back at 0.
+        if heard is not None and heard != self._heard and self._state in HEARD_STATES:
+            self._heard = heard
+            self.listener.on_heard(heard)
+
+    # --- from the reader (its threads) ----------------------------------------------------------------
+
+    def _on_connected(self) -> None:
+        with self._notify:
+            if self._state is PlaybackState.CONNECTING:
+                self._change(PlaybackState.SPEAKING)
+            elif self._state is PlaybackState.PAUSED:
+                self._resume_to = PlaybackState.SPEAKING
+
+    def _on_audio(self, data: bytes) -> None:
+        # Called under the reader's audio lock: never take the notify lock here (stop() holds it while it
+        # waits for that lock).
+        if self._recording is not None:
+            self._recording.write(data)
+        output = self.output
+        if output is not None:
+            output.feed(data)
+        self.listener.on_audio(data)
+
+    def _on_reader_finished(self, reading: ReadResult) -> None:
+        with self._lock:
+            self._reading = reading
+            state = self._state
+        self.listener.on_closed(reading)
+        if state is PlaybackState.STOPPING:
+            self._end(PlaybackState.STOPPED, silence=False)  # stop() silences the output itself
+        elif self._audio_error is not None or not (reading.ok and reading.complete):
+            self._end(PlaybackState.FAILED)
+        elif not self._plays:
+            self._end(PlaybackState.FINISHED)
+        else:
+            with self._output_lock:
+                if self.output is not None:
+                    self.output.end_of_stream()  # the rest plays out; FINISHED comes with the drain
+        self._settle()
+
+    # --- from the output (its thread) --------------------------------------------------------------
+
+    def _on_drained(self) -> None:
+        if self._reading is None or self._state not in (PlaybackState.SPEAKING, PlaybackState.PAUSED):
+            return
+        self._report_heard()
+        self._end(PlaybackState.FINISHED)
+
+    def _on_output_failed(self, error: AudioError) -> None:
+        with self._lock:
+            if self._audio_error is not None or self._state.ended:
+                return
+            self._audio_error = error
+        self.listener.on_audio_error(error)
+        if self._recording is None:
+            # Nothing can be heard and nothing is being saved: stop asking the server for audio.
+            self._reader.stop()
+            self._end(PlaybackState.FAILED, silence=False)  # the output has failed already
+        # With a recording the reading goes on, so the file is whole; it ends FAILED all the same.
+
+
+class _ReaderEvents(ReaderListener):
+    def __init__(self, playback: Playback) -> None:
+        self._playback = playback
+
+    def on_connected(self) -> None:
+        self._playback._on_connected()
+
+    def on_metadata(self, metadata: protocol.Metadata) -> None:
+        self._playback.listener.on_metadata(metadata)
+
+    def on_audio(self, data: bytes) -> None:
+        self._playback._on_audio(data)
+
+    def on_span_done(self, span: Span) -> None:
+        self._playback.listener.on_span_received(span)
+
+    def on_warning(self, message: str) -> None:
+        self._playback.listener.on_warning(message)
+
+    def on_finished(self, result: ReadResult) -> None:
+        self._playback._on_reader_finished(result)
+
+
+class _OutputEvents(AudioListener):
+    def __init__(self, playback: Playback) -> None:
+        self._playback = playback
+
+    def on_drained(self) -> None:
+        self._playback._on_drained()
+
+    def on_error(self, error: AudioError) -> None:
+        self._playback._on_output_failed(error)

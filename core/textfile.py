@@ -1,0 +1,45 @@
+"""Turns a file's bytes into the text to read: UTF-8 (with or without a BOM) or UTF-16 with a BOM; refuses
+binary data (an executable, an image, random bytes), which would otherwise be read aloud as noise.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+# Past this share of bytes that are not UTF-8, the data is not text with a few stray bytes (Latin-1 French
+# has under 10%; random binary data about 60%).
+MAX_UNDECODABLE_SHARE = 0.3
+
+
+class NotText(ValueError):
+    """The data is binary. `str()` says why, in words for the user."""
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    replaced: int = 0  # undecodable bytes shown as U+FFFD
+    first_bad_byte: int | None = None
+
+
+def decode_text(raw: bytes) -> DecodedText:
+    """The text in `raw`. Raises NotText for binary data."""
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom) and not raw.startswith(codecs.BOM_UTF32_LE):
+            try:
+                return DecodedText(raw[len(bom):].decode(codec))
+            except UnicodeDecodeError:
+                raise NotText("it starts like UTF-16 text but is not valid UTF-16") from None
+    if b"\0" in raw:
+        raise NotText("it holds NUL bytes, so it is binary data, not text")
+    try:
+        return DecodedText(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    text = raw.decode("utf-8-sig", "replace")
+    replaced = text.count("\ufffd") - raw.decode("utf-8-sig", "ignore").count("\ufffd")
+    if replaced > MAX_UNDECODABLE_SHARE * max(1, len(raw)):
+        raise NotText(f"{replaced * 100 // len(raw)}% of its bytes are not UTF-8: it is binary data, or text in "
+                      "another encoding (save it as UTF-8)")
+    return DecodedText(text, replaced, first_bad)

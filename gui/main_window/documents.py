@@ -1,0 +1,230 @@
+"""The window's documents: opening, saving, recent files, the reading position, and saving audio (through an
+ExportWorker in its own thread). A QObject of its own, for the reason given in reading.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from core.options import OptionError
+from core.playback import PlaybackRequest
+from core.textfile import NotText, decode_text
+from gui.audio_export import ExportRequest, ExportWorker
+from gui.document_memory import DocumentMemory
+
+if TYPE_CHECKING:
+    from gui.main_window.window import MainWindow
+
+
+class Documents(QObject):
+    request_export = Signal(object)
+    request_export_cancel = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.memory = DocumentMemory()
+        self.path: Path | None = None  # the open document's file
+        self.export_progress: QProgressDialog | None = None
+        self.resume_offer: QMessageBox | None = None
+        self.export_thread = QThread(self)
+        self.export_thread.setObjectName("aloud-export")
+        self.exporter = ExportWorker()
+        self.exporter.moveToThread(self.export_thread)
+        self.export_thread.finished.connect(self.exporter.deleteLater)
+        self.request_export.connect(self.exporter.start)
+        self.request_export_cancel.connect(self.exporter.cancel)
+        self.exporter.progress.connect(self._on_export_progress)
+        self.exporter.finished.connect(self._on_export_finished)
+        self.export_thread.start()
+
+    def _say(self, text: str) -> None:
+        self.window.announce(text, self.window.closure_label)
+
+    # --- opening and saving ------------------------------------------------------------------------
+
+    @Slot()
+    def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open", str(self._last_dir()),
+                                              "Text (*.txt *.md *.markdown);;All files (*)")
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: Path) -> bool:
+        window = self.window
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self._say(f"Cannot open {path.name}: {exc.strerror or exc}.")
+            return False
+        try:
+            decoded = decode_text(raw)
+        except NotText as exc:
+            self._say(f"Cannot open {path.name}: it is not a text file ({exc}).")
+            return False
+        if decoded.replaced:
+            self._say(f"{path.name} is not valid UTF-8: unreadable bytes are shown as �.")
+        window.reading.stop()
+        window.editor.setPlainText(decoded.text)
+        window.editor.document().setModified(False)
+        self.path = path
+        window.settings.last_dir = str(path.parent)
+        window.settings.save()
+        self.memory.add_recent(path)
+        self.update_title()
+        self._offer_to_continue(path, decoded.text)
+        return True
+
+    def _offer_to_continue(self, path: Path, text: str) -> None:
+        offset = self.memory.position(path, text)
+        if not offset:
+            return
+        preview = text[offset : offset + 80].split("\n")[0].strip()
+        box = QMessageBox(QMessageBox.Icon.Question, "Continue reading?",
+                          f"Last time you stopped at:\n\n“{preview}…”\n\nContinue from there?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda result: self._continue_answered(result, offset))
+        self.resume_offer = box
+        box.open()
+
+    def _continue_answered(self, result: int, offset: int) -> None:
+        self.resume_offer = None
+        if result == QMessageBox.StandardButton.Yes and offset < len(self.window.editor.toPlainText()):
+            self.window.reading.move_and_speak(offset)
+
+    def remember_position(self, heard: tuple[int, int] | None, finished: bool) -> None:
+        """Where reading stopped in this document (the start of the sentence heard), or the top if finished."""
+        if self.path is None:
+            return
+        offset = 0 if finished or heard is None else heard[0]
+        self.memory.set_position(self.path, self.window.editor.toPlainText(), offset)
+
+    def fill_recent_menu(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
+        paths = self.memory.recent()
+        for number, path in enumerate(paths, 1):
+            action = menu.addAction(f"&{number % 10} {path.name}  ({path.parent})")
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
+        if not paths:
+            menu.addAction("(none yet)").setEnabled(False)
+
+    def open_recent(self, path: Path) -> None:
+        if not path.exists():
+            self.memory.forget_recent(path)
+            self._say(f"{path.name} is no longer there; it was taken off the recent list.")
+            return
+        if self.confirm_discard():
+            self.open_path(path)
+
+    def _last_dir(self) -> Path:
+        return Path(self.window.settings.last_dir or Path.home())
+
+    @Slot()
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save As", str(self._last_dir()),
+                                              "Text (*.txt);;Markdown (*.md)")
+        return bool(name) and self._write(Path(name))
+
+    def _write(self, path: Path) -> bool:
+        editor = self.window.editor
+        try:
+            path.write_text(editor.toPlainText(), encoding="utf-8")
+        except OSError as exc:
+            self._say(f"Cannot save {path.name}: {exc.strerror or exc}.")
+            return False
+        self.memory.add_recent(path)
+        self.path = path
+        editor.document().setModified(False)
+        self.update_title()
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def update_title(self) -> None:
+        name = self.path.name if self.path else "Untitled"
+        modified = "*" if self.window.editor.document().isModified() else ""
+        self.window.setWindowTitle(f"{modified}{name} – Aloud")
+
+    def confirm_discard(self) -> bool:
+        editor = self.window.editor
+        if not editor.document().isModified() or editor.document().isEmpty():
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes", "The document has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # --- saving the spoken audio -------------------------------------------------------------------
+
+    @Slot()
+    def save_audio_dialog(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save Audio", str(self._last_dir() / "speech.wav"),
+                                              "WAV audio (*.wav)")
+        if name:
+            self.save_audio(Path(name if name.lower().endswith(".wav") else name + ".wav"))
+
+    def save_audio(self, path: Path) -> bool:
+        """Save the audio of the selection, or of the whole document, to `path`, with progress and Cancel."""
+        window = self.window
+        cursor = window.editor.textCursor()
+        text = window.editor.toPlainText()
+        start, end = (cursor.selectionStart(), cursor.selectionEnd()) if cursor.hasSelection() else (0, len(text))
+        if not text[start:end].strip():
+            self._say("Nothing to save: the document is empty.")
+            return False
+        if self.export_progress is not None:
+            self._say("Audio is already being saved.")
+            return False
+        try:
+            options, endpoint = window.reading.options(), window.reading.endpoint()
+        except OptionError as exc:
+            self._say(f"Cannot save audio: {exc}.")
+            return False
+        progress = QProgressDialog(f"Saving the audio to {path.name}…", "Cancel", 0, end - start, window)
+        progress.setWindowTitle("Save Audio")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAccessibleName("Saving audio")
+        progress.canceled.connect(self.request_export_cancel.emit)
+        self.export_progress = progress
+        self.request_export.emit(ExportRequest(PlaybackRequest(text, options, endpoint, start, end), path))
+        return True
+
+    @Slot(int, int)
+    def _on_export_progress(self, done: int, total: int) -> None:
+        if self.export_progress is not None:
+            self.export_progress.setMaximum(total)
+            self.export_progress.setValue(min(done, total - 1))  # the dialog closes itself at the maximum
+
+    @Slot(str, bool)
+    def _on_export_finished(self, message: str, ok: bool) -> None:
+        if self.export_progress is not None:
+            self.export_progress.reset()
+            self.export_progress.deleteLater()
+            self.export_progress = None
+        self._say(message)
+
+    def shutdown(self) -> None:
+        """Cancel a save in progress and join the export thread."""
+        if not self.export_thread.isRunning():
+            return
+        QMetaObject.invokeMethod(self.exporter, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+        self.export_thread.quit()
+        self.export_thread.wait(3000)

@@ -1,0 +1,269 @@
+"""The window's reading control: where a reading goes and where it starts, speak/pause/stop, sentence and
+paragraph navigation, and what the speech worker (in its own thread) reports back.
+
+A QObject of its own, not a mixin of the window: PySide6 6.11 calls a @Slot that a QMainWindow subclass
+inherits from a plain mixin on the *emitting* thread (measured), so the slots that hear from worker threads
+live on the QObject classes that define them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+
+from core.chunking import Boundary, split_text
+from core.endpoints import Endpoint, Preference, choose_endpoint
+from core.options import OptionError, SpeakOptions
+from core.playback import PlaybackRequest, PlaybackState, ReadResult
+from gui.settings import api_key
+from gui.speech_worker import SpeechRequest, SpeechWorker
+
+if TYPE_CHECKING:
+    from gui.main_window.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+STATE_WORDS = {
+    PlaybackState.IDLE: "Ready",
+    PlaybackState.CONNECTING: "Connecting…",
+    PlaybackState.SPEAKING: "Speaking",
+    PlaybackState.PAUSED: "Paused",
+    PlaybackState.STOPPING: "Stopping…",
+    PlaybackState.STOPPED: "Stopped",
+    PlaybackState.FINISHED: "Finished",
+    PlaybackState.FAILED: "Stopped by an error",
+}
+KEY_SOURCES = {"environment": "DEEPGRAM_API_KEY", "keyring": "the keyring"}
+PAUSABLE = (PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED)
+
+
+class ReadingControl(QObject):
+    """Starts, pauses and stops readings through a SpeechWorker in its own thread, and shows what it reports."""
+
+    request_start = Signal(object)
+    request_pause = Signal()
+    request_resume = Signal()
+    request_stop = Signal()
+    request_volume = Signal(float)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.state = PlaybackState.IDLE
+        self._audio_problem = ""
+        self.thread = QThread(self)
+        self.thread.setObjectName("aloud-speech")
+        self.worker = SpeechWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.request_start.connect(self.worker.start)
+        self.request_pause.connect(self.worker.pause)
+        self.request_resume.connect(self.worker.resume)
+        self.request_stop.connect(self.worker.stop)
+        self.request_volume.connect(self.worker.set_volume)
+        self.worker.state_changed.connect(self._on_state)
+        self.worker.metadata_received.connect(self._on_metadata)
+        self.worker.heard.connect(self._on_heard)
+        self.worker.first_audio.connect(self._on_first_audio)
+        self.worker.warning.connect(self._on_warning)
+        self.worker.audio_error.connect(self._on_audio_error)
+        self.worker.closed.connect(self._on_closed)
+        self.thread.start()
+
+    # --- where readings go and what they ask for ----------------------------------------------------
+
+    def options(self) -> SpeakOptions:
+        window = self.window
+        s = window.settings
+        return SpeakOptions(model=window.voice_bar.model(), encoding=s.encoding, sample_rate=s.sample_rate or None,
+                            speed=window.voice_bar.speed_for_model()).validate()
+
+    def endpoint(self) -> Endpoint:
+        """Where readings go: --url for this run, else the Settings (core decides what that means)."""
+        window = self.window
+        key, source = api_key(window.keys)
+        if window.url_override:
+            return choose_endpoint(Preference.SELF_HOSTED, url=window.url_override, api_key=key, for_this_run=True)
+        s = window.settings
+        return choose_endpoint(Preference(s.endpoint), url=s.self_hosted_url, api_key=key,
+                               key_source=KEY_SOURCES.get(source, ""), allow_insecure_key=s.allow_insecure_key)
+
+    def say_endpoint(self) -> None:
+        window = self.window
+        window.voice_label.setText(f"Voice: {window.voice_bar.model()}")
+        try:
+            endpoint = self.endpoint()
+        except OptionError as exc:
+            window.closure_label.setText(f"The endpoint cannot be used: {exc}.")
+            return
+        hint = " (Settings, Ctrl+,)" if endpoint.no_key else ""
+        window.closure_label.setText(f"Reading with {endpoint.description}{hint}.")
+
+    # --- speak, pause, stop -------------------------------------------------------------------------
+
+    @Slot()
+    def speak(self) -> None:
+        """Read the selection, or from the start of the sentence under the cursor to the end."""
+        cursor = self.window.editor.textCursor()
+        if cursor.hasSelection():
+            self.speak_range(cursor.selectionStart(), cursor.selectionEnd())
+            return
+        text = self.window.editor.toPlainText()
+        self.speak_range(sentence_start(text, cursor.position()), len(text))
+
+    def speak_range(self, start: int, end: int) -> None:
+        window = self.window
+        text = window.editor.toPlainText()
+        if not text[start:end].strip():
+            window.announce("Nothing to read: type or open some text first.", window.closure_label)
+            return
+        try:
+            options = self.options()
+            endpoint = self.endpoint()
+        except OptionError as exc:
+            window.announce(f"Cannot read: {exc}.", window.closure_label)
+            return
+        window.voice_label.setText(f"Voice: {options.model} · {endpoint.label}")
+        window.highlight.clear()  # the last reading's sentence is not where this one is
+        window.closure_label.clear()
+        self._audio_problem = ""
+        request = PlaybackRequest(text, options, endpoint, start, end)
+        self.request_start.emit(SpeechRequest(request, window.settings.backend, window.voice_bar.volume_level()))
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        if self.state is PlaybackState.PAUSED:
+            self.request_resume.emit()
+        elif self.state in (PlaybackState.SPEAKING, PlaybackState.CONNECTING):
+            self.request_pause.emit()
+
+    @Slot()
+    def stop(self) -> None:
+        self.request_stop.emit()
+
+    def shutdown(self) -> None:
+        """Stop reading and join the worker's thread."""
+        if not self.thread.isRunning():
+            return
+        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        self.thread.wait(3000)
+
+    # --- navigation ---------------------------------------------------------------------------------
+
+    @Slot()
+    def next_paragraph(self) -> None:
+        self._jump(paragraph_starts(self.window.editor.toPlainText()), forward=True)
+
+    @Slot()
+    def previous_paragraph(self) -> None:
+        self._jump(paragraph_starts(self.window.editor.toPlainText()), forward=False)
+
+    @Slot()
+    def next_sentence(self) -> None:
+        self._jump(sentence_starts(self.window.editor.toPlainText()), forward=True)
+
+    @Slot()
+    def previous_sentence(self) -> None:
+        self._jump(sentence_starts(self.window.editor.toPlainText()), forward=False)
+
+    def _jump(self, starts: list[int], forward: bool) -> None:
+        """Read from the next start after where we are, or the last one before it (which, from the middle
+        of a sentence or paragraph, is its own start, as a media player's "previous" does)."""
+        here = self._current_offset()
+        if forward:
+            target = next((p for p in starts if p > here), None)
+        else:
+            target = max((p for p in starts if p < here), default=0)
+        if target is not None:
+            self.move_and_speak(target)
+
+    def _current_offset(self) -> int:
+        heard = self.window.highlight.range
+        if heard is not None and self.state in PAUSABLE:
+            return heard[0]
+        editor = self.window.editor
+        return sentence_start(editor.toPlainText(), editor.textCursor().position())
+
+    def move_and_speak(self, offset: int) -> None:
+        editor = self.window.editor
+        cursor = editor.textCursor()
+        cursor.setPosition(offset)
+        editor.setTextCursor(cursor)
+        self.speak_range(offset, len(editor.toPlainText()))
+
+    # --- what the worker reports (GUI thread) ---------------------------------------------------------
+
+    @Slot(object)
+    def _on_state(self, state: PlaybackState) -> None:
+        self.set_state(state)
+
+    def set_state(self, state: PlaybackState) -> None:
+        window = self.window
+        self.state = state
+        words = STATE_WORDS[state]
+        window.state_label.setText(words)
+        window.pause_action.setText("&Resume" if state is PlaybackState.PAUSED else "&Pause")
+        window.pause_action.setEnabled(state in PAUSABLE)
+        window.stop_action.setEnabled(state.active)
+        if state.ended:
+            window.documents.remember_position(window.highlight.range, finished=state is PlaybackState.FINISHED)
+        if state.ended or state in (PlaybackState.IDLE, PlaybackState.CONNECTING):
+            window.highlight.clear()
+        if state is not PlaybackState.IDLE:
+            window.announce(words, window.state_label)
+
+    @Slot(str, str)
+    def _on_metadata(self, model: str, request_id: str) -> None:
+        log.info("metadata: %s request %s", model, request_id)
+
+    @Slot(int, int)
+    def _on_heard(self, start: int, end: int) -> None:
+        self.window.highlight.show(start, end)
+
+    @Slot(float)
+    def _on_first_audio(self, seconds: float) -> None:
+        self.window.latency_label.setText(f"First audio: {seconds * 1000:.0f} ms")
+
+    @Slot(str)
+    def _on_warning(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 10000)
+
+    @Slot(str)
+    def _on_audio_error(self, message: str) -> None:
+        self._audio_problem = f"Audio: {message}."
+        self.window.announce(self._audio_problem, self.window.closure_label)
+
+    @Slot(object)
+    def _on_closed(self, reading: ReadResult) -> None:
+        text = str(reading)
+        if reading.error is not None and reading.error.status in (401, 403):
+            text += " Settings (Ctrl+,) holds the key; with none, Aloud uses its offline voice."
+        if self._audio_problem:  # the closure must not hide why nothing was heard
+            text = f"{self._audio_problem} {text}"
+        self.window.announce(text, self.window.closure_label)
+
+
+def sentence_start(text: str, position: int) -> int:
+    """Start of the sentence that holds `position`, so reading never begins mid-sentence."""
+    start = 0
+    for segment in split_text(text):
+        if segment.start > position:
+            break
+        start = segment.start
+    return start
+
+
+def sentence_starts(text: str) -> list[int]:
+    return [s.start for s in split_text(text)]
+
+
+def paragraph_starts(text: str) -> list[int]:
+    offsets, new_paragraph = [], True
+    for segment in split_text(text):
+        if new_paragraph:
+            offsets.append(segment.start)
+        new_paragraph = segment.boundary == Boundary.PARAGRAPH
+    return offsets

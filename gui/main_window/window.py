@@ -1,0 +1,271 @@
+"""The reader window: its layout, actions, menus and status bar, and closing. What it does is in its parts:
+`reading` (speak, pause, stop, navigation), `documents` (files and Save Audio), `voice_bar` and `highlight`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QToolBar, QWidget
+
+from core.playback import PlaybackState
+from core.resources import resource_path
+from core.voices import load_catalog
+from gui.main_window.documents import Documents
+from gui.main_window.highlight import SentenceHighlight
+from gui.main_window.reading import PAUSABLE, ReadingControl
+from gui.main_window.voice_bar import VoiceBar
+from gui.settings import AppSettings, KeyStore
+from gui.settings_dialog import SettingsDialog
+from gui.themes import apply_theme
+
+log = logging.getLogger(__name__)
+
+ZOOM_STEPS = (50, 67, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300, 350, 400)
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(resource_path(f"icons/{name}.svg")))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, url: str | None = None, path: str | None = None) -> None:
+        super().__init__()
+        self.url_override = url
+        self.catalog = load_catalog()
+        self.settings = AppSettings.load()
+        self.keys = KeyStore()
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self.zoom = 100
+        self.setWindowIcon(icon("aloud"))
+        self.resize(900, 640)
+        # Not widgets: they own the worker threads and hold no layout, so they come first.
+        self.reading = ReadingControl(self)
+        self.documents = Documents(self)
+
+        self._build_editor()
+        self._build_actions()
+        self._build_toolbars()
+        self._build_menus()
+        self._build_status_bar()
+        self.documents.update_title()
+        self.reading.set_state(PlaybackState.IDLE)
+        self.reading.say_endpoint()
+        if path:
+            self.documents.open_path(Path(path))
+
+    # --- building --------------------------------------------------------------------------------
+
+    def _build_editor(self) -> None:
+        self.editor = QPlainTextEdit(self)
+        self.editor.setAccessibleName("Document")
+        self.editor.setAccessibleDescription("The text to read aloud. Speak starts at the cursor or the selection.")
+        self.editor.setPlaceholderText("Type or paste text here, or open a file, then press F5 to hear it.")
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.highlight = SentenceHighlight(self.editor)
+        self._apply_zoom()
+        self.editor.document().modificationChanged.connect(lambda _: self.documents.update_title())
+        self.editor.viewport().installEventFilter(self)  # files dropped on the text open as documents
+        self._ctrl_alone = False
+        QApplication.instance().installEventFilter(self)  # Ctrl pressed and released alone stops speech
+        self.setCentralWidget(self.editor)
+
+    def _action(self, text: str, shortcuts, slot, tip: str, icon_name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        keys = [QKeySequence(s) for s in (shortcuts if isinstance(shortcuts, (list, tuple)) else [shortcuts])]
+        action.setShortcuts(keys)
+        shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+        action.setToolTip(f"{text.replace('&', '')} ({shown})")
+        action.setStatusTip(tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the focus is in the window
+        return action
+
+    def _build_actions(self) -> None:
+        self.speak_action = self._action("&Speak", "F5", self.reading.speak, "Read aloud from the cursor or the selection",
+                                         "speak")
+        self.pause_action = self._action("&Pause/Resume", "F6", self.reading.toggle_pause, "Pause or resume reading", "pause")
+        self.stop_action = self._action("S&top", ["F7", "Escape"], self.reading.stop, "Stop reading", "stop")
+        self.previous_action = self._action("P&revious Sentence", "Alt+Left", self.reading.previous_sentence,
+                                            "Read from the previous sentence", "previous")
+        self.next_action = self._action("&Next Sentence", "Alt+Right", self.reading.next_sentence,
+                                        "Read from the next sentence", "next")
+        self.previous_paragraph_action = self._action("Previous Para&graph", "Ctrl+Up", self.reading.previous_paragraph,
+                                                      "Read from the previous paragraph")
+        self.next_paragraph_action = self._action("Next Parag&raph", "Ctrl+Down", self.reading.next_paragraph,
+                                                  "Read from the next paragraph")
+        self.open_action = self._action("&Open…", QKeySequence.StandardKey.Open, self.documents.open_dialog,
+                                        "Open a text or Markdown file")
+        self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self.documents.save, "Save the document")
+        self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs, self.documents.save_as,
+                                           "Save the document under another name")
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit Aloud")
+        self.save_audio_action = self._action("Save &Audio…", "Ctrl+Shift+A", self.documents.save_audio_dialog,
+                                              "Save the spoken document, or the selection, as a WAV file")
+        self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
+                                            "Endpoint, API key, voice, audio, text size and theme")
+        self.zoom_in_action = self._action("Zoom &In", ["Ctrl++", "Ctrl+="], lambda: self.zoom_by(+1),
+                                           "Make the text larger")
+        self.zoom_out_action = self._action("Zoom &Out", "Ctrl+-", lambda: self.zoom_by(-1), "Make the text smaller")
+        self.zoom_reset_action = self._action("&Actual Size", "Ctrl+0", lambda: self.set_zoom(100),
+                                              "Text at its normal size")
+        self.voice_action = self._action("Choose &Voice", "Ctrl+Shift+V", lambda: self.voice_bar.focus_voice(), "Move to the voice list")
+        self.favourite_action = self._action("&Favourite Voice On/Off", "Ctrl+D", lambda: self.voice_bar.toggle_favourite(),
+                                             "Add the chosen voice to the favourites at the top of the list, or take it off")
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts,
+                                             "List every keyboard shortcut")
+
+    def _build_toolbars(self) -> None:
+        bar = QToolBar("Playback", self)
+        bar.setObjectName("playback")
+        bar.setAccessibleName("Playback controls")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
+                       self.next_action):
+            bar.addAction(action)
+            # Tool buttons take no focus by default; keyboard users should be able to Tab to them too.
+            bar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.addToolBar(bar)
+        self.toolbar = bar
+        self.addToolBarBreak()
+        self.voice_bar = VoiceBar(self.catalog, self.settings, self)
+        self.voice_bar.volume_changed.connect(self.reading.request_volume)
+        self.voice_bar.voice_changed.connect(lambda model: self.voice_label.setText(f"Voice: {model}"))
+        self.voice_bar.message.connect(lambda text: self.announce(text, self.closure_label))
+        self.addToolBar(self.voice_bar)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self.documents.fill_recent_menu)
+        for action in (self.save_action, self.save_as_action, self.save_audio_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        play_menu = menus.addMenu("&Playback")
+        for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
+                       self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
+                       self.voice_action, self.favourite_action):
+            play_menu.addAction(action)
+        view_menu = menus.addMenu("&View")
+        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
+            view_menu.addAction(action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.state_label = QLabel(bar)
+        self.state_label.setAccessibleName("Reading state")
+        self.closure_label = QLabel(bar)
+        self.closure_label.setAccessibleName("Last result")
+        self.closure_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.voice_label = QLabel(bar)
+        self.voice_label.setAccessibleName("Voice in use")
+        self.latency_label = QLabel(bar)
+        self.latency_label.setAccessibleName("Time to first audio")
+        bar.addWidget(self.state_label)
+        bar.addWidget(self.closure_label, 1)
+        bar.addPermanentWidget(self.voice_label)
+        bar.addPermanentWidget(self.latency_label)
+
+    # --- small things ------------------------------------------------------------------------------
+
+    def announce(self, text: str, label: QLabel) -> None:
+        """Show text in a status label and have screen readers say it."""
+        label.setText(text)
+        label.setToolTip(text)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
+
+    @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.keys, self.catalog, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings()
+
+    def apply_settings(self) -> None:
+        self.settings.save()
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self.voice_bar.choose(self.settings.voice)
+        self._apply_zoom()
+        self.reading.say_endpoint()
+
+    def zoom_by(self, steps: int) -> None:
+        index = min(range(len(ZOOM_STEPS)), key=lambda i: abs(ZOOM_STEPS[i] - self.zoom))
+        self.set_zoom(ZOOM_STEPS[max(0, min(len(ZOOM_STEPS) - 1, index + steps))])
+
+    def set_zoom(self, percent: int) -> None:
+        self.zoom = max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], percent))
+        self._apply_zoom()
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.editor, f"Text size {self.zoom}%"))
+
+    def _apply_zoom(self) -> None:
+        font = QFont(self.editor.font())
+        font.setPointSizeF(self.settings.font_points * self.zoom / 100)
+        self.editor.setFont(font)
+
+    def show_shortcuts(self) -> None:
+        lines = []
+        for action in self.findChildren(QAction):
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            if keys:
+                lines.append(f"{action.text().replace('&', '')}: {keys}")
+        QMessageBox.information(self, "Keyboard shortcuts", "\n".join(sorted(lines)))
+
+    def _is_mine(self, watched: QObject) -> bool:
+        if watched is self.windowHandle():
+            return True
+        return isinstance(watched, QWidget) and watched.window() is self
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Ctrl alone stops speech (as in NVDA); a file dropped on the text opens it."""
+        kind = event.type()
+        pressed = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)  # a shortcut's key arrives only as the latter
+        if (kind in pressed or kind == QEvent.Type.KeyRelease) and self._is_mine(watched):
+            # A key may be seen several times here (the window, the focus widget, its parents). Ctrl
+            # released with no other key pressed since is "Ctrl alone"; every Ctrl+key shortcut and the
+            # editor's own Ctrl keys work as before.
+            if kind in pressed:
+                if event.key() != Qt.Key.Key_Control:
+                    self._ctrl_alone = False
+                elif not event.isAutoRepeat():
+                    self._ctrl_alone = True
+            elif event.key() == Qt.Key.Key_Control and self._ctrl_alone:
+                self._ctrl_alone = False
+                if self.reading.state in PAUSABLE:
+                    self.reading.stop()
+            return False
+        if watched is self.editor.viewport() and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+            urls = [u for u in event.mimeData().urls() if u.isLocalFile()] if event.mimeData().hasUrls() else []
+            if urls:
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop and self.documents.confirm_discard():
+                    self.documents.open_path(Path(urls[0].toLocalFile()))
+                return True
+        return super().eventFilter(watched, event)
+
+    # --- closing -------------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self.documents.confirm_discard():
+            event.ignore()
+            return
+        if self.reading.state.active:
+            self.documents.remember_position(self.highlight.range, finished=False)
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop reading and saving, and join the worker threads, so the process exits cleanly."""
+        QApplication.instance().removeEventFilter(self)
+        self.reading.shutdown()
+        self.documents.shutdown()
