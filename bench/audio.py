@@ -177,12 +177,13 @@ def insertions(source: np.ndarray, recording: np.ndarray) -> list[tuple[int, int
 
 def speech_audio(seconds: float) -> bytes:
     """Real speech from the offline server, as a reading would receive it."""
+    from core.endpoints import Endpoint, EndpointKind
     from core.offline.server import OfflineServer, ServerConfig
-    from core.options import SpeakOptions, speak_url
+    from core.options import SpeakOptions
     from core.pacing import Limits
-    from core.reader import Reader, ReaderConfig, ReaderListener
+    from core.playback import Playback, PlaybackListener, PlaybackRequest
 
-    class Keep(ReaderListener):
+    class Keep(PlaybackListener):
         def __init__(self) -> None:
             self.audio = bytearray()
 
@@ -195,10 +196,70 @@ def speech_audio(seconds: float) -> bytes:
     ) * max(1, int(seconds / 12))
     keep = Keep()
     with OfflineServer(ServerConfig(chars_per_minute=None, flushes_per_minute=None)) as server:
-        reader = Reader(text, ReaderConfig(speak_url(server.url, SpeakOptions()), limits=Limits.unlimited()), keep)
-        reader.start()
-        reader.wait(120)
+        endpoint = Endpoint(EndpointKind.CUSTOM, server.url, None, Limits.unlimited(), server.url, server.url)
+        playback = Playback(PlaybackRequest(text, SpeakOptions(), endpoint), keep)
+        playback.start()
+        playback.wait(120)
     return bytes(keep.audio)
+
+
+class _CloseClock:
+    """A /v1/speak server that answers every Flush with 3 s of tone and notes when Close arrives."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import serve
+
+        self.close_at: float | None = None
+        self._server = serve(self._serve, "127.0.0.1", 0, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}"
+
+    def _serve(self, ws) -> None:
+        ws.send(json.dumps({"type": "Metadata", "request_id": "bench", "model_name": "tone", "model_version": "1",
+                            "model_uuid": "tone"}))
+        flushes = 0
+        for message in ws:
+            kind = json.loads(message).get("type") if isinstance(message, str) else None
+            if kind == "Flush":
+                flushes += 1
+                for _ in range(15):
+                    ws.send(tone(0.2, 330.0))
+                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+            elif kind == "Close":
+                self.close_at = time.monotonic()
+                ws.close(1000)
+                return
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+
+def measure_playback_stop(sink: PacedSink, backend: str) -> tuple[float, float]:
+    """Playback.stop() (the window's and the command line's Stop) until the server has Close, and until the
+    device is silent, in ms, while a reading plays."""
+    from core.endpoints import Endpoint, EndpointKind
+    from core.options import SpeakOptions
+    from core.pacing import Limits
+    from core.playback import Playback, PlaybackRequest
+
+    server = _CloseClock()
+    recording = sink.record()
+    output = _player(backend, _Events())
+    endpoint = Endpoint(EndpointKind.CUSTOM, server.url, None, Limits.unlimited(), server.url, server.url)
+    playback = Playback(PlaybackRequest("One sentence. " * 20, SpeakOptions(), endpoint), output=output)
+    playback.start()
+    time.sleep(1.0)  # playing, with more audio queued
+    stop_at = time.monotonic()
+    playback.stop()
+    playback.wait(5)
+    time.sleep(0.5)
+    output.close()
+    server.stop()
+    samples, times = recording.stop()
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > QUIET)
+    return ((server.close_at or float("nan")) - stop_at) * 1000, (times[loud[-1]] - stop_at) * 1000
 
 
 def measure_gaps(sink: PacedSink, backend: str, audio: bytes) -> dict:
@@ -247,7 +308,10 @@ def run_all(backends: list[str] | None, gap_seconds: float) -> dict:
             starts = [measure_start(sink, backend, 0) for _ in range(5)]
             starts_lead = [measure_start(sink, backend, 150) for _ in range(3)]
             stops = [measure_stop(sink, backend) for _ in range(5)]
+            playback_stops = [measure_playback_stop(sink, backend) for _ in range(5)]
             results[backend] = {
+                "playback_stop_to_close_ms": summary([c for c, _ in playback_stops]),
+                "playback_stop_to_silence_ms": summary([s for _, s in playback_stops]),
                 "start_ms": summary(starts),
                 "start_with_lead_in_ms": summary(starts_lead),
                 "stop_to_silence_ms": summary([s for s, _ in stops]),
@@ -276,6 +340,8 @@ def main() -> None:
             (f"{backend}: the same with the 150 ms lead-in", "ms", r["start_with_lead_in_ms"]),
             (f"{backend}: stop() call to silence", "ms", r["stop_to_silence_ms"]),
             (f"{backend}: stop() call itself", "ms", r["stop_call_ms"]),
+            (f"{backend}: Stop (Playback.stop) to Close at the server", "ms", r["playback_stop_to_close_ms"]),
+            (f"{backend}: Stop (Playback.stop) to silence", "ms", r["playback_stop_to_silence_ms"]),
             (f"{backend}: pause() call to silence", "ms", r["pause"]["sound_after_pause_ms"]),
             (f"{backend}: gaps inside speech", "/min", r["gaps"]["gaps_in_speech_per_minute"]),
             (f"{backend}: silences added (all)", "/min", r["gaps"]["inserted_silences_per_minute"]),

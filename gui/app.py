@@ -8,12 +8,14 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from core.endpoints import stop_embedded_server
+from gui import qt_log
 
 ORGANIZATION = "Aloud"
 APPLICATION = "Aloud"
 
 
 def create_application(argv: list[str]) -> QApplication:
+    qt_log.install()  # before the application exists: its platform plugin already has things to say
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

@@ -7,6 +7,8 @@ Locker) when one is available; `DEEPGRAM_API_KEY` in the environment is used for
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from PySide6.QtCore import QSettings
@@ -84,33 +86,59 @@ class AppSettings:
 
 
 class KeyStore:
-    """The API key in the OS keyring. Every method says, rather than raises, when there is no keyring."""
+    """The API key in the OS keyring. Every method says, rather than raises, when there is no keyring.
+
+    The keyring is imported and its backend found on first use (about 0.2 s: not before the first frame),
+    and the key is read once and kept: `load_in_background` reads it off the GUI thread at start-up.
+    """
 
     def __init__(self) -> None:
-        try:
-            import keyring
-            from keyring.errors import KeyringError
-        except ImportError:
-            self._keyring = None
-            self._error: type[Exception] = Exception
-        else:
-            self._keyring = keyring
-            self._error = KeyringError
+        self._lock = threading.Lock()  # one reader of the keyring at a time; a second get() waits for the first
+        self._cached: str | None = None
+        self._imported = False
+        self._keyring = None
+        self._error: type[Exception] = Exception
+
+    def _module(self):
+        if not self._imported:
+            try:
+                import keyring
+                from keyring.errors import KeyringError
+            except ImportError:
+                self._keyring = None
+            else:
+                self._keyring, self._error = keyring, KeyringError
+            self._imported = True
+        return self._keyring
 
     @property
     def available(self) -> bool:
-        if self._keyring is None:
+        keyring = self._module()
+        if keyring is None:
             return False
-        backend = self._keyring.get_keyring()
-        return getattr(backend, "priority", 0) > 0
+        return getattr(keyring.get_keyring(), "priority", 0) > 0
 
     def why_unavailable(self) -> str:
-        if self._keyring is None:
+        if self._module() is None:
             return "The keyring package is not installed, so the key cannot be stored."
         return ("No system keyring (Secret Service, KWallet, Keychain or Credential Locker) is available, "
                 "so the key cannot be stored: set DEEPGRAM_API_KEY instead.")
 
     def get(self) -> str:
+        with self._lock:
+            if self._cached is None:
+                self._cached = self._read()
+            return self._cached
+
+    def load_in_background(self, done: Callable[[], None]) -> None:
+        """Read the key on a thread of its own, then call `done` (from that thread)."""
+        def load() -> None:
+            self.get()
+            done()
+
+        threading.Thread(target=load, name="aloud-keyring", daemon=True).start()
+
+    def _read(self) -> str:
         if not self.available:
             return ""
         try:
@@ -133,6 +161,8 @@ class KeyStore:
                     pass  # nothing stored
         except self._error as exc:
             return f"The keyring refused the key ({type(exc).__name__})."
+        with self._lock:
+            self._cached = key
         return ""
 
 

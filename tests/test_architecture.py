@@ -50,3 +50,29 @@ def test_no_module_is_over_400_lines():
     sources = [ROOT / "main.py", *(p for d in ("core", "gui", "tests", "bench") for p in (ROOT / d).rglob("*.py"))]
     long = {str(p.relative_to(ROOT)): n for p in sources if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
     assert long == {}
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+    import tempfile
+
+    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": tempfile.mkdtemp()}
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_the_command_line_does_not_load_the_offline_server_unless_it_needs_it():
+    # `speak --url` and Deepgram readings need neither the server nor `websockets` (with importlib.metadata).
+    loaded = _modules_after("import core.cli")
+    assert not {"core.offline.server", "websockets", "core.offline.espeak"} & loaded
+
+
+def test_the_first_frame_does_not_wait_for_the_keyring():
+    loaded = _modules_after(
+        "from gui.app import create_application\ncreate_application([])\n"
+        "from gui.main_window import MainWindow\nwindow = MainWindow()\nwindow.show()\nwindow.shutdown()"
+    )
+    assert "gui.main_window.window" in loaded and "keyring" not in loaded

@@ -47,6 +47,7 @@ class ReadingControl(QObject):
     request_resume = Signal()
     request_stop = Signal()
     request_volume = Signal(float)
+    key_known = Signal()  # the keyring has been read (from its own thread)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -70,6 +71,7 @@ class ReadingControl(QObject):
         self.worker.warning.connect(self._on_warning)
         self.worker.audio_error.connect(self._on_audio_error)
         self.worker.closed.connect(self._on_closed)
+        self.key_known.connect(self._on_key_known)
         self.thread.start()
 
     # --- where readings go and what they ask for ----------------------------------------------------
@@ -195,6 +197,11 @@ class ReadingControl(QObject):
         self.speak_range(offset, len(editor.toPlainText()))
 
     # --- what the worker reports (GUI thread) ---------------------------------------------------------
+
+    @Slot()
+    def _on_key_known(self) -> None:
+        if not self.window.closure_label.text():  # a message shown since start-up stays
+            self.say_endpoint()
 
     @Slot(object)
     def _on_state(self, state: PlaybackState) -> None:

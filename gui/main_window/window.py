@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QToolBar, QWidget
 
@@ -53,7 +53,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.documents.update_title()
         self.reading.set_state(PlaybackState.IDLE)
-        self.reading.say_endpoint()
+        self.voice_label.setText(f"Voice: {self.voice_bar.model()}")
+        # Where readings go depends on the key: say it once the keyring has been read, off this thread and
+        # after the first frame (importing the keyring and finding its backend takes about 0.25 s).
+        QTimer.singleShot(0, self, lambda: self.keys.load_in_background(self._key_known))
         if path:
             self.documents.open_path(Path(path))
 
@@ -68,7 +71,9 @@ class MainWindow(QMainWindow):
         self.highlight = SentenceHighlight(self.editor)
         self._apply_zoom()
         self.editor.document().modificationChanged.connect(lambda _: self.documents.update_title())
-        self.editor.viewport().installEventFilter(self)  # files dropped on the text open as documents
+        # Files dropped on the text open as documents. Kept: the app-wide filter below sees every event.
+        self._viewport = self.editor.viewport()
+        self._viewport.installEventFilter(self)
         self._ctrl_alone = False
         QApplication.instance().installEventFilter(self)  # Ctrl pressed and released alone stops speech
         self.setCentralWidget(self.editor)
@@ -178,6 +183,12 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.voice_label)
         bar.addPermanentWidget(self.latency_label)
 
+    def _key_known(self) -> None:
+        try:
+            self.reading.key_known.emit()
+        except RuntimeError:
+            pass  # the window was closed before the keyring answered
+
     # --- small things ------------------------------------------------------------------------------
 
     def announce(self, text: str, label: QLabel) -> None:
@@ -244,7 +255,7 @@ class MainWindow(QMainWindow):
                 if self.reading.state in PAUSABLE:
                     self.reading.stop()
             return False
-        if watched is self.editor.viewport() and event.type() in (QEvent.Type.DragEnter, QEvent.Type.Drop):
+        if watched is self._viewport and kind in (QEvent.Type.DragEnter, QEvent.Type.Drop):
             urls = [u for u in event.mimeData().urls() if u.isLocalFile()] if event.mimeData().hasUrls() else []
             if urls:
                 event.acceptProposedAction()

@@ -23,7 +23,8 @@ LONG = " ".join(f"Sentence number {i} is here to keep the reader busy for a mome
 def test_typing_and_pressing_speak_plays_what_the_server_sent(window_for, qtbot, alsa_capture):
     window = window_for()
     assert "Aloud" in window.windowTitle()
-    assert "offline voice" in window.closure_label.text()
+    # Said once the keyring has been read (off the GUI thread).
+    qtbot.waitUntil(lambda: "offline voice" in window.closure_label.text(), timeout=5000)
     qtbot.keyClicks(window.editor, "Hello there. How are you?")
     qtbot.keyClick(window.editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     with ToneVoiceServer() as server:  # its audio is known byte for byte
