@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import report, summary
+from bench.common import ClockServer, report, summary
 from bench.paced_sink import RATE, PacedSink
 
 QUIET = 328  # as core.audio.cutting: -40 dBFS
@@ -203,39 +203,6 @@ def speech_audio(seconds: float) -> bytes:
     return bytes(keep.audio)
 
 
-class _CloseClock:
-    """A /v1/speak server that answers every Flush with 3 s of tone and notes when Close arrives."""
-
-    def __init__(self) -> None:
-        from websockets.sync.server import serve
-
-        self.close_at: float | None = None
-        self._server = serve(self._serve, "127.0.0.1", 0, compression=None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}"
-
-    def _serve(self, ws) -> None:
-        ws.send(json.dumps({"type": "Metadata", "request_id": "bench", "model_name": "tone", "model_version": "1",
-                            "model_uuid": "tone"}))
-        flushes = 0
-        for message in ws:
-            kind = json.loads(message).get("type") if isinstance(message, str) else None
-            if kind == "Flush":
-                flushes += 1
-                for _ in range(15):
-                    ws.send(tone(0.2, 330.0))
-                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
-            elif kind == "Close":
-                self.close_at = time.monotonic()
-                ws.close(1000)
-                return
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
-
-
 def measure_playback_stop(sink: PacedSink, backend: str) -> tuple[float, float]:
     """Playback.stop() (the window's and the command line's Stop) until the server has Close, and until the
     device is silent, in ms, while a reading plays."""
@@ -244,11 +211,12 @@ def measure_playback_stop(sink: PacedSink, backend: str) -> tuple[float, float]:
     from core.pacing import Limits
     from core.playback import Playback, PlaybackRequest
 
-    server = _CloseClock()
+    server = ClockServer(tone(0.5, 330.0))
     recording = sink.record()
     output = _player(backend, _Events())
     endpoint = Endpoint(EndpointKind.CUSTOM, server.url, None, Limits.unlimited(), server.url, server.url)
-    playback = Playback(PlaybackRequest("One sentence. " * 20, SpeakOptions(), endpoint), output=output)
+    # Long enough that the reader is still sending (held back by what has been heard) when Stop comes.
+    playback = Playback(PlaybackRequest("One sentence. " * 400, SpeakOptions(), endpoint), output=output)
     playback.start()
     time.sleep(1.0)  # playing, with more audio queued
     stop_at = time.monotonic()
@@ -259,7 +227,9 @@ def measure_playback_stop(sink: PacedSink, backend: str) -> tuple[float, float]:
     server.stop()
     samples, times = recording.stop()
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > QUIET)
-    return ((server.close_at or float("nan")) - stop_at) * 1000, (times[loud[-1]] - stop_at) * 1000
+    if server.close_at is None or server.close_at < stop_at:
+        raise RuntimeError("the reading had ended before Stop: nothing was measured")
+    return (server.close_at - stop_at) * 1000, (times[loud[-1]] - stop_at) * 1000
 
 
 def measure_gaps(sink: PacedSink, backend: str, audio: bytes) -> dict:

@@ -6,6 +6,8 @@ import json
 import platform
 import statistics
 import sys
+import threading
+import time
 from pathlib import Path
 
 SAMPLE_TEXT = (
@@ -33,3 +35,42 @@ def report(title: str, rows: list[tuple[str, str, dict | float]], json_path: Pat
     if json_path is not None:
         data = {name: {"unit": unit, "value": value} for name, unit, value in rows}
         json_path.write_text(json.dumps(data, indent=2))
+
+
+class ClockServer:
+    """A /v1/speak server on loopback that answers each Flush with `audio_per_flush` (in frames), and notes when
+    its first audio left and when Close arrived, on the system's monotonic clock (the same in every process)."""
+
+    def __init__(self, audio_per_flush: bytes, frame_bytes: int = 9600) -> None:
+        from websockets.sync.server import serve
+
+        self.audio_per_flush = audio_per_flush
+        self.frame_bytes = frame_bytes
+        self.first_audio_at: float | None = None
+        self.close_at: float | None = None
+        self._server = serve(self._serve, "127.0.0.1", 0, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}"
+
+    def _serve(self, ws) -> None:
+        ws.send(json.dumps({"type": "Metadata", "request_id": "bench", "model_name": "bench", "model_version": "1",
+                            "model_uuid": "bench"}))
+        flushes = 0
+        for message in ws:
+            kind = json.loads(message).get("type") if isinstance(message, str) else None
+            if kind == "Flush":
+                if self.first_audio_at is None:
+                    self.first_audio_at = time.monotonic()
+                for start in range(0, len(self.audio_per_flush), self.frame_bytes):
+                    ws.send(self.audio_per_flush[start : start + self.frame_bytes])
+                flushes += 1
+                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+            elif kind == "Close":
+                self.close_at = time.monotonic()
+                ws.close(1000)
+                return
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)

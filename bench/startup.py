@@ -9,54 +9,19 @@ sends its first audio (the clock is the system's monotonic clock, the same in bo
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from bench.common import report, summary
+from bench.common import ClockServer, report, summary
 from bench.gui import ROOT, _env, startup_seconds
-
-
-class _FirstAudioClock:
-    """A /v1/speak server that answers each Flush with a little audio and notes when the first audio left."""
-
-    def __init__(self) -> None:
-        from websockets.sync.server import serve
-
-        self.first_audio_at: float | None = None
-        self._server = serve(self._serve, "127.0.0.1", 0, compression=None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}"
-
-    def _serve(self, ws) -> None:
-        ws.send(json.dumps({"type": "Metadata", "request_id": "bench", "model_name": "silence", "model_version": "1",
-                            "model_uuid": "silence"}))
-        flushes = 0
-        for message in ws:
-            kind = json.loads(message).get("type") if isinstance(message, str) else None
-            if kind == "Flush":
-                if self.first_audio_at is None:
-                    self.first_audio_at = time.monotonic()
-                ws.send(bytes(4800))
-                flushes += 1
-                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
-            elif kind == "Close":
-                ws.close(1000)
-                return
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
 
 
 def speak_first_audio_seconds(runs: int) -> list[float]:
     times = []
     for _ in range(runs + 1):  # the first run writes the bytecode cache and is not counted
-        server = _FirstAudioClock()
+        server = ClockServer(bytes(4800))
         started = time.monotonic()
         proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "speak", "Hello.", "--url", server.url,
                                "--no-play", "--quiet"], cwd=ROOT, env=_env(), capture_output=True, text=True,

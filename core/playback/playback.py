@@ -33,11 +33,9 @@ class Playback:
         output: AudioOutput | None = None,
         record_to: str | Path | None = None,
         keep_partial_recording: bool = True,
-        config: ReaderConfig | None = None,
     ) -> None:
         """record_to: write exactly the audio received to this WAV file (opened here: raises OSError).
-        keep_partial_recording: False removes the file unless the whole text was received.
-        config: the reader's settings; by default the request's endpoint with the standard timeouts."""
+        keep_partial_recording: False removes the file unless the whole text was received."""
         self.request = request
         self.listener = listener or PlaybackListener()
         # The output may be shared with the next reading (the window keeps one player): once this reading
@@ -49,9 +47,8 @@ class Playback:
         self._bytes_per_sample = options.bytes_per_sample
         self._recording = WavWriter(record_to, options.encoding, options.rate) if record_to is not None else None
         self._keep_partial = keep_partial_recording
-        if config is None:
-            config = ReaderConfig(speak_url(endpoint.url(), options), endpoint.api_key, endpoint.allow_insecure_key,
-                                  endpoint.limits)
+        config = ReaderConfig(speak_url(endpoint.url(), options), endpoint.api_key, endpoint.allow_insecure_key,
+                              endpoint.limits)
         played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
         self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
                               played_bytes=played)
@@ -118,11 +115,6 @@ class Playback:
         self._wake.set()
         if self._reading is not None:  # the connection had already closed: nothing more will come
             self._end(PlaybackState.STOPPED)
-
-    def set_volume(self, volume: float) -> None:
-        output = self.output
-        if output is not None:
-            output.volume = volume
 
     # --- what is happening (any thread) --------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from core.options import OptionError
@@ -15,6 +15,7 @@ from core.playback import PlaybackRequest
 from core.textfile import NotText, decode_text
 from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
+from gui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
@@ -31,16 +32,12 @@ class Documents(QObject):
         self.path: Path | None = None  # the open document's file
         self.export_progress: QProgressDialog | None = None
         self.resume_offer: QMessageBox | None = None
-        self.export_thread = QThread(self)
-        self.export_thread.setObjectName("aloud-export")
         self.exporter = ExportWorker()
-        self.exporter.moveToThread(self.export_thread)
-        self.export_thread.finished.connect(self.exporter.deleteLater)
         self.request_export.connect(self.exporter.start)
         self.request_export_cancel.connect(self.exporter.cancel)
         self.exporter.progress.connect(self._on_export_progress)
         self.exporter.finished.connect(self._on_export_finished)
-        self.export_thread.start()
+        self._thread = WorkerThread(self.exporter, "aloud-export", self)
 
     def _say(self, text: str) -> None:
         self.window.announce(text, self.window.closure_label)
@@ -223,8 +220,4 @@ class Documents(QObject):
 
     def shutdown(self) -> None:
         """Cancel a save in progress and join the export thread."""
-        if not self.export_thread.isRunning():
-            return
-        QMetaObject.invokeMethod(self.exporter, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        self.export_thread.quit()
-        self.export_thread.wait(3000)
+        self._thread.shutdown()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from core.chunking import Boundary, split_text
 from core.endpoints import Endpoint, Preference, choose_endpoint
@@ -19,6 +19,7 @@ from core.options import OptionError, SpeakOptions
 from core.playback import PlaybackRequest, PlaybackState, ReadResult
 from gui.settings import api_key
 from gui.speech_worker import SpeechRequest, SpeechWorker
+from gui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
@@ -54,11 +55,7 @@ class ReadingControl(QObject):
         self.window = window
         self.state = PlaybackState.IDLE
         self._audio_problem = ""
-        self.thread = QThread(self)
-        self.thread.setObjectName("aloud-speech")
         self.worker = SpeechWorker()
-        self.worker.moveToThread(self.thread)
-        self.thread.finished.connect(self.worker.deleteLater)
         self.request_start.connect(self.worker.start)
         self.request_pause.connect(self.worker.pause)
         self.request_resume.connect(self.worker.resume)
@@ -72,7 +69,7 @@ class ReadingControl(QObject):
         self.worker.audio_error.connect(self._on_audio_error)
         self.worker.closed.connect(self._on_closed)
         self.key_known.connect(self._on_key_known)
-        self.thread.start()
+        self._thread = WorkerThread(self.worker, "aloud-speech", self)
 
     # --- where readings go and what they ask for ----------------------------------------------------
 
@@ -147,11 +144,7 @@ class ReadingControl(QObject):
 
     def shutdown(self) -> None:
         """Stop reading and join the worker's thread."""
-        if not self.thread.isRunning():
-            return
-        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        self.thread.wait(3000)
+        self._thread.shutdown()
 
     # --- navigation ---------------------------------------------------------------------------------
 
