@@ -45,7 +45,8 @@ def make_server():
         server.stop()
 
 
-def _capture_files() -> list[Path]:
+def capture_files() -> list[Path]:
+    """The file device's captures, one file a stream, in the order the streams were opened."""
     def order(path: Path) -> int:
         suffix = path.name[len(ALSA_CAPTURE.name):]
         return int(suffix[1:]) if suffix else 0
@@ -56,11 +57,11 @@ def _capture_files() -> list[Path]:
 @pytest.fixture
 def alsa_capture():
     """Clears the file device's captures; returns a function giving everything played since, in order."""
-    for path in _capture_files():
+    for path in capture_files():
         path.unlink()
 
     def captured() -> bytes:
-        return b"".join(path.read_bytes() for path in _capture_files())
+        return b"".join(path.read_bytes() for path in capture_files())
 
     return captured
 

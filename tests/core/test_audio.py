@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import assert_same_audio
+from tests.conftest import assert_same_audio, capture_files
 
 from core import g711, pcm
 from core.audio import AudioListener, PlayerState, create_output
@@ -147,24 +147,24 @@ def test_pause_and_resume_in_the_middle_lose_nothing_sounddevice(offline_server,
 
 def test_pause_and_resume_in_the_middle_lose_nothing_simpleaudio(offline_server, alsa_capture):
     # simpleaudio cannot pause a buffer: pause stops it (so the device may get only the first part of that
-    # segment) and resume replays from the last quiet point before what was heard. So the device receives,
-    # for each range the player handed over, in order, a leading part of it; and each range starts no later
-    # than where the device's audio stopped: nothing is skipped, and the whole stream is played.
+    # segment) and resume replays from the last quiet point before what was heard. Each segment is a stream
+    # of its own, and the file device writes each stream to a file of its own, in order. So: each file holds a
+    # leading part of the range the player handed over, and each range starts no later than the furthest
+    # point the device has received: nothing is skipped, and the whole stream is played. (Matched file by
+    # file: in the joined capture, a stream that ends inside digital silence cannot be told from the next.)
     audio = synthesize(offline_server.url, LONG[:400])
     player = play_with_pauses("simpleaudio", audio)
-    captured = alsa_capture()[LEAD:]
-    position = 0  # in the capture
-    delivered_to = 0  # stream samples the device has received, up to the last range
-    for start, end in player.handed:
-        assert start <= delivered_to, f"samples {delivered_to}-{start} were skipped"
-        wanted = audio[2 * start : 2 * end]
-        got = captured[position : position + len(wanted)]
-        same = next((i for i, (a, b) in enumerate(zip(got, wanted)) if a != b), len(got))
-        same &= ~1
-        position += same
-        delivered_to = start + same // 2
-    assert position == len(captured), "the device received only what the player handed over"
-    assert delivered_to == len(audio) // 2
+    streams = [path.read_bytes() for path in capture_files()]
+    assert len(streams) == len(player.handed), "one stream on the device for each range handed over"
+    streams[0] = streams[0][LEAD:]  # the lead-in comes before the first range
+    reached = 0  # stream samples the device has received, from the start without a hole
+    for (start, end), played in zip(player.handed, streams):
+        assert start <= reached, f"samples {reached}-{start} were skipped"
+        assert played == audio[2 * start : 2 * start + len(played)] and len(played) <= 2 * (end - start), (
+            f"the device got something other than a leading part of samples {start}-{end}"
+        )
+        reached = max(reached, start + len(played) // 2)
+    assert reached == len(audio) // 2
 
 
 def test_stop_in_the_middle_plays_nothing_more_and_a_new_stream_starts_at_once(alsa_capture, backend):
