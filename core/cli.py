@@ -17,7 +17,7 @@ from core.endpoints import API_KEY_ENV, Preference, choose_endpoint, environment
 from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions
 from core.playback import (
     BACKENDS, DEFAULT_LEAD_IN_MS, AudioError, Playback, PlaybackListener, PlaybackRequest, PlaybackResult,
-    Span, open_output,
+    PlaybackState, Span, open_output,
 )
 from core.reader import ReadResult
 from core.textfile import NotText, decode_text
@@ -124,6 +124,8 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     except OSError as exc:
         if output is not None:
             output.close()
+        if exc.filename is None:  # not the WAV file: the offline voice could not start
+            raise CliError(f"cannot start the offline voice: {exc.strerror or exc}") from None
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"Voice: {options.model} via {endpoint.label}", file=stdout, flush=True)
     interrupted = False
@@ -134,6 +136,8 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         interrupted = True
         print("Stopping…", file=stdout, flush=True)
         playback.stop()
+        if playback.state is PlaybackState.IDLE:  # interrupted before it started: nothing to wait for
+            return EXIT_INTERRUPTED
         result = _wait(playback)
     finally:
         if output is not None:
