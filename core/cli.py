@@ -20,7 +20,7 @@ from core.playback import (
     PlaybackState, Span, open_output,
 )
 from core.reader import ReadResult
-from core.textfile import NotText, decode_text
+from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, decode_text, read_bounded, read_text_file
 from core.voices import load_catalog
 
 EXIT_OK = 0
@@ -33,26 +33,38 @@ class CliError(Exception):
     """A problem the user can fix, reported as one line and exit status 2."""
 
 
-def read_input(text: str | None, file: str | None, stdin: TextIO) -> str:
+def read_input(text: str | None, file: str | None, stdin: TextIO, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> str:
     if text is not None and file is not None:
         raise CliError("give either TEXT or --file, not both")
-    if file == "-" or (file is None and text == "-"):
-        return stdin.read()
-    if file is not None:
-        try:
-            raw = Path(file).read_bytes()
-        except OSError as exc:
-            raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
-        try:
-            decoded = decode_text(raw)
-        except NotText as exc:
-            raise CliError(f"{file} is not a text file: {exc}") from None
-        if decoded.replaced:
-            print(f"Warning: {file} is not valid UTF-8 (byte {decoded.first_bad_byte}); unreadable bytes shown as �.",
-                  file=sys.stderr)
-        return decoded.text
+    from_stdin = file == "-" or (file is None and text == "-")
+    try:
+        if from_stdin:
+            return _read_stdin(stdin, limit_mb)
+        if file is not None:
+            try:
+                decoded = read_text_file(file, limit_mb)
+            except OSError as exc:
+                raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
+            if decoded.replaced:
+                print(f"Warning: {file} is not valid UTF-8 (byte {decoded.first_bad_byte}); unreadable bytes shown "
+                      "as �.", file=sys.stderr)
+            return decoded.text
+    except NotText as exc:
+        raise CliError(f"{'standard input' if from_stdin else file} is not a text file: {exc}") from None
+    except TooLarge as exc:
+        raise CliError(f"{exc} (--max-input-mb raises the limit)") from None
     if text is None:
         raise CliError("nothing to read: give TEXT, --file PATH, or - for standard input")
+    return text
+
+
+def _read_stdin(stdin: TextIO, limit_mb: int) -> str:
+    binary = getattr(stdin, "buffer", None)
+    if binary is not None:
+        return decode_text(read_bounded(binary, "standard input", limit_mb)).text
+    text = stdin.read(limit_mb * 1_000_000 + 1)  # already text (an embedding caller's stream)
+    if len(text) > limit_mb * 1_000_000:
+        raise TooLarge("standard input", limit_mb)
     return text
 
 
@@ -101,7 +113,9 @@ def _options(args: argparse.Namespace) -> SpeakOptions:
 
 
 def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    text = read_input(args.text, args.file, stdin)
+    if args.max_input_mb < 1:
+        raise CliError(f"--max-input-mb {args.max_input_mb} is below 1")
+    text = read_input(args.text, args.file, stdin, args.max_input_mb)
     if not text.strip():
         raise CliError("nothing to read: the text is empty")
     if not 0 <= args.volume <= 100:
@@ -209,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and otherwise the offline voice."))
     speak.add_argument("text", nargs="?", metavar="TEXT", help="the text, or - for standard input")
     speak.add_argument("--file", "-f", metavar="PATH", help="read the text from a file (- for standard input)")
+    speak.add_argument("--max-input-mb", type=int, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
+                       help=f"refuse input larger than this (default {DEFAULT_MAX_INPUT_MB} MB)")
     speak.add_argument("--voice", "--model", default=DEFAULT_MODEL, metavar="MODEL",
                        help=f"Aura voice model (default {DEFAULT_MODEL}; see the voices command)")
     speak.add_argument("--voice-unchecked", action="store_true",

@@ -1,11 +1,18 @@
 """Turns a file's bytes into the text to read: UTF-8 (with or without a BOM) or UTF-16 with a BOM; refuses
-binary data (an executable, an image, random bytes), which would otherwise be read aloud as noise.
+binary data (an executable, an image, random bytes), which would otherwise be read aloud as noise, and input
+past a size limit (an endless pipe, a device), read a megabyte at a time so that it is refused at once.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+DEFAULT_MAX_INPUT_MB = 200  # a long book is 5 MB of text
+_CHUNK = 1 << 20
 
 # Past this share of bytes that are not UTF-8, the data is not text with a few stray bytes (Latin-1 French
 # has under 10%; random binary data about 60%).
@@ -14,6 +21,13 @@ MAX_UNDECODABLE_SHARE = 0.3
 
 class NotText(ValueError):
     """The data is binary. `str()` says why, in words for the user."""
+
+
+class TooLarge(ValueError):
+    """The input is past the size limit. `str()` says so, in words for the user."""
+
+    def __init__(self, name: str, limit_mb: int) -> None:
+        super().__init__(f"{name} is larger than {limit_mb} MB")
 
 
 @dataclass(frozen=True)
@@ -43,3 +57,31 @@ def decode_text(raw: bytes) -> DecodedText:
         raise NotText(f"{replaced * 100 // len(raw)}% of its bytes are not UTF-8: it is binary data, or text in "
                       "another encoding (save it as UTF-8)")
     return DecodedText(text, replaced, first_bad)
+
+
+def read_text_file(path: str | Path, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> DecodedText:
+    """The text of the file at `path`. Raises OSError, NotText or TooLarge."""
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > limit_mb * 1_000_000:  # a regular file says its size: no need to read it
+            raise TooLarge(str(path), limit_mb)
+        return decode_text(read_bounded(stream, str(path), limit_mb))
+
+
+def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> bytes:
+    """All of `stream` (a file, a pipe, a device), a megabyte at a time; binary data and anything past the
+    limit are refused as soon as they are seen. Raises NotText or TooLarge."""
+    limit = limit_mb * 1_000_000
+    parts: list[bytes] = []
+    size = 0
+    utf16 = None
+    while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+        if utf16 is None:
+            utf16 = chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        if not utf16 and b"\0" in chunk:
+            raise NotText("it holds NUL bytes, so it is binary data, not text")
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(name, limit_mb)
+    return b"".join(parts)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from core.options import OptionError
 from core.playback import PlaybackRequest
-from core.textfile import NotText, decode_text
+from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, read_text_file
 from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
 from gui.worker_thread import WorkerThread
@@ -56,14 +56,15 @@ class Documents(QObject):
     def open_path(self, path: Path) -> bool:
         window = self.window
         try:
-            raw = path.read_bytes()
+            decoded = read_text_file(path)
         except OSError as exc:
             self._say(f"Cannot open {path.name}: {exc.strerror or exc}.")
             return False
-        try:
-            decoded = decode_text(raw)
         except NotText as exc:
             self._say(f"Cannot open {path.name}: it is not a text file ({exc}).")
+            return False
+        except TooLarge:
+            self._say(f"Cannot open {path.name}: it is larger than {DEFAULT_MAX_INPUT_MB} MB.")
             return False
         if decoded.replaced:
             self._say(f"{path.name} is not valid UTF-8: unreadable bytes are shown as �.")

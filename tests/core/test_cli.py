@@ -181,3 +181,27 @@ def test_random_bytes_are_refused_not_read_aloud(tmp_path, capsys):
     code, text = run("speak", "--file", str(noise), "--no-play")
     assert code == 2 and text == ""
     assert "is not a text file" in capsys.readouterr().err
+
+
+def test_a_device_an_endless_pipe_and_an_oversized_file_are_refused_at_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DEEPGRAM_API_KEY"}
+    main_py = str(ROOT / "main.py")
+    zero = subprocess.run([sys.executable, main_py, "speak", "--file", "/dev/zero", "--no-play"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30, env=env)
+    assert zero.returncode == 2 and "/dev/zero is not a text file" in zero.stderr
+    yes = subprocess.Popen(["yes", "endless text"], stdout=subprocess.PIPE)
+    try:
+        pipe = subprocess.run([sys.executable, main_py, "speak", "-", "--no-play", "--max-input-mb", "3"],
+                              stdin=yes.stdout, cwd=tmp_path, capture_output=True, text=True, timeout=30, env=env)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert pipe.returncode == 2
+    assert pipe.stderr.strip() == "aloud: standard input is larger than 3 MB (--max-input-mb raises the limit)"
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as f:
+        f.truncate(201_000_000)  # sparse: its size is known without reading it
+    big = subprocess.run([sys.executable, main_py, "speak", "--file", str(huge), "--no-play"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=30, env=env)
+    assert big.returncode == 2 and "huge.txt is larger than 200 MB" in big.stderr
+    assert "Traceback" not in zero.stderr + pipe.stderr + big.stderr

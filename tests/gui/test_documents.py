@@ -127,6 +127,15 @@ def test_a_binary_file_is_refused_with_a_message(window_for, tmp_path):
     assert window.editor.toPlainText() == "Kept."
 
 
+def test_a_file_past_the_size_limit_is_refused_with_a_message(window_for, tmp_path):
+    window = window_for()
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as f:
+        f.truncate(201_000_000)  # sparse
+    assert not window.documents.open_path(huge)
+    assert window.closure_label.text() == "Cannot open huge.txt: it is larger than 200 MB."
+
+
 def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path):
     window = window_for()
     assert not window.documents.open_path(Path(tmp_path / "missing.txt"))
