@@ -62,25 +62,42 @@ _CLAUSE_END = re.compile(r"(?:[,;:—–]|\s[-–—]|[，、；：])(?=\s|$)|[�
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _SHORT_LINE = 40  # a line shorter than this that ends without punctuation is a heading or list item
 
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
 _DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")  # e.g, i.e, U.S, p.m: single letters and dots
 
 
+def _next_visible(text: str, pos: int) -> int:
+    """Where the first character at or after `pos` that is not whitespace is (len(text) if none)."""
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _word_start(text: str, pos: int) -> int:
+    """Where the run of word characters and dots that ends at `pos` starts (as the regex [\\w.]+$ finds it)."""
+    while pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "._"):
+        pos -= 1
+    return pos
+
+
 def _is_false_stop(text: str, mark_start: int, mark_end: int) -> bool:
-    """True when the punctuation at text[mark_start:mark_end] does not end a sentence."""
+    """True when the punctuation at text[mark_start:mark_end] does not end a sentence.
+
+    It looks only at the mark's neighbourhood (the word before it, the first visible character after it), so
+    splitting costs time in proportion to the text, not to its square.
+    """
     marks = text[mark_start:mark_end].rstrip(_CLOSERS)
-    following = text[mark_end:].lstrip()
-    next_char = following[:1]
+    visible = _next_visible(text, mark_end)
+    next_char = text[visible : visible + 1]
     if marks in (".", "...", "…"):
         if next_char and (next_char.islower() or next_char.isdigit() and marks == "."):
             # "e.g. this", "approx. five", "well... then", "No. 5"
             return True
     if marks != ".":
         return False
-    match = _WORD_BEFORE.search(text, 0, mark_start)
-    if not match:
+    word = text[_word_start(text, mark_start) : mark_start].lower()
+    if not word:
         return False
-    word = match.group(1).lower()
     if word in _TITLES:
         return True
     if len(word) == 1 and word.isalpha():
