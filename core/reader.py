@@ -4,6 +4,7 @@ characters each span of audio speaks, and ends the session cleanly (graceful Clo
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
@@ -125,6 +126,8 @@ class Reader:
         self._clock = clock
         self._pacer = Pacer(config.limits, clock)
         self.segments = plan_segments(text, start, len(text) if end is None else end, self._pacer.max_speak_chars)
+        self._segment_starts = [segment.start for segment in self.segments]
+        self._audio_ends: list[int] = []  # audio_end of each span whose audio has all arrived, in order
         self.spans: list[Span] = []
         self._cond = threading.Condition()
         self._audio_lock = threading.RLock()
@@ -280,22 +283,25 @@ class Reader:
     def char_at_audio(self, audio_byte: int) -> int:
         """The document offset being spoken at `audio_byte` of the received audio (interpolated)."""
         with self._cond:
-            done = self.spans[: self._flushed]
-            if not done or audio_byte <= 0:
+            count = self._flushed
+            if count == 0 or audio_byte <= 0:
                 return self.segments[0].start if self.segments else self.start_offset
-            for span in done:
-                if audio_byte < span.audio_end:
-                    length = max(1, span.audio_end - span.audio_start)
-                    share = max(0, audio_byte - span.audio_start) / length
-                    return span.start + int(share * (span.end - span.start))
-            return done[-1].end
+            # The first span whose audio ends after audio_byte: a binary search, as this runs several times a
+            # second through a reading of any length.
+            index = bisect.bisect_right(self._audio_ends, audio_byte)
+            if index >= count:
+                return self.spans[count - 1].end
+            span = self.spans[index]
+            length = max(1, span.audio_end - span.audio_start)
+            share = max(0, audio_byte - span.audio_start) / length
+            return span.start + int(share * (span.end - span.start))
 
     def segment_at_audio(self, audio_byte: int) -> Segment | None:
         """The segment (sentence) being heard at `audio_byte`, for highlighting."""
         offset = self.char_at_audio(audio_byte)
-        for segment in self.segments:
-            if segment.start <= offset < segment.end:
-                return segment
+        index = bisect.bisect_right(self._segment_starts, offset) - 1
+        if index >= 0 and offset < self.segments[index].end:
+            return self.segments[index]
         return self.segments[-1] if self.segments and offset >= self.segments[-1].end else None
 
     def _flush(self, session: Session) -> bool:
@@ -338,6 +344,7 @@ class Reader:
                     span = self.spans[self._flushed]
                     span.audio_start = self.spans[self._flushed - 1].audio_end if self._flushed else 0
                     span.audio_end = self._audio_bytes
+                    self._audio_ends.append(span.audio_end)
                     self._flushed += 1
                     self._cond.notify_all()
                 else:

@@ -165,3 +165,25 @@ def test_audio_positions_map_back_to_the_sentence_being_heard(offline_server):
     middle = reader.spans[1]
     assert reader.segment_at_audio((middle.audio_start + middle.audio_end) // 2).text == "Second one follows. "
     assert reader.char_at_audio(10**9) == len(text)
+
+
+def test_audio_positions_are_found_by_search_as_a_walk_would_find_them(make_server):
+    # The lookups run several times a second through a whole book, so they search; check them against a walk.
+    server = make_server(chars_per_minute=None, flushes_per_minute=None)
+    text = " ".join(f"Sentence {i} is short." for i in range(60)) + "\n\nA last paragraph ends it."
+    reader, _ = read(text, server, Limits.unlimited())
+    assert reader.wait(30).complete
+
+    def walked(audio_byte):
+        for span in reader.spans:
+            if audio_byte < span.audio_end:
+                share = max(0, audio_byte - span.audio_start) / max(1, span.audio_end - span.audio_start)
+                offset = span.start + int(share * (span.end - span.start))
+                break
+        else:
+            offset = reader.spans[-1].end
+        return next((s for s in reader.segments if s.start <= offset < s.end), reader.segments[-1])
+
+    total = reader.spans[-1].audio_end
+    for audio_byte in range(1, total + 4000, 997):
+        assert reader.segment_at_audio(audio_byte) == walked(audio_byte), audio_byte
