@@ -32,10 +32,15 @@ class PlaybackState(enum.Enum):
     def ended(self) -> bool:
         return self in ENDED
 
+    @property
+    def running(self) -> bool:
+        """Connecting, speaking or paused: a reading that Stop or Pause acts on, whose sentence is tracked."""
+        return self in RUNNING
+
 
 ACTIVE = frozenset({PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED, PlaybackState.STOPPING})
 ENDED = frozenset({PlaybackState.STOPPED, PlaybackState.FINISHED, PlaybackState.FAILED})
-HEARD_STATES = frozenset({PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED})
+RUNNING = frozenset({PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED})
 
 
 @dataclass(frozen=True)

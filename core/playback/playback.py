@@ -10,7 +10,7 @@ from core import protocol
 from core.audio import AudioError, AudioListener, AudioOutput
 from core.options import speak_url
 from core.playback.events import (
-    HEARD_STATES, Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
+    Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
 )
 from core.reader import Reader, ReaderConfig, ReaderListener, ReadResult, Span
 from core.wav import WavWriter
@@ -104,7 +104,7 @@ class Playback:
         """Close goes to the server first, then the output is silenced; the closure follows as on_closed."""
         with self._notify:
             with self._lock:
-                if self._state not in (PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED):
+                if not self._state.running:
                     return
                 self._state = PlaybackState.STOPPING
             self.listener.on_state(PlaybackState.STOPPING)
@@ -201,7 +201,7 @@ class Playback:
     def _report_heard(self) -> None:
         heard = self.heard()
         # Not while stopping: a stopped output's position is back at 0.
-        if heard is not None and heard != self._heard and self._state in HEARD_STATES:
+        if heard is not None and heard != self._heard and self._state.running:
             self._heard = heard
             self.listener.on_heard(heard)
 

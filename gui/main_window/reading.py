@@ -37,7 +37,6 @@ STATE_WORDS = {
     PlaybackState.FAILED: "Stopped by an error",
 }
 KEY_SOURCES = {"environment": "DEEPGRAM_API_KEY", "keyring": "the keyring"}
-PAUSABLE = (PlaybackState.CONNECTING, PlaybackState.SPEAKING, PlaybackState.PAUSED)
 
 
 class ReadingControl(QObject):
@@ -177,7 +176,7 @@ class ReadingControl(QObject):
 
     def _current_offset(self) -> int:
         heard = self.window.highlight.range
-        if heard is not None and self.state in PAUSABLE:
+        if heard is not None and self.state.running:
             return heard[0]
         editor = self.window.editor
         return sentence_start(editor.toPlainText(), editor.textCursor().position())
@@ -206,7 +205,7 @@ class ReadingControl(QObject):
         words = STATE_WORDS[state]
         window.state_label.setText(words)
         window.pause_action.setText("&Resume" if state is PlaybackState.PAUSED else "&Pause")
-        window.pause_action.setEnabled(state in PAUSABLE)
+        window.pause_action.setEnabled(state.running)
         window.stop_action.setEnabled(state.active)
         if state.ended:
             window.documents.remember_position(window.highlight.range, finished=state is PlaybackState.FINISHED)

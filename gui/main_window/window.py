@@ -16,7 +16,7 @@ from core.resources import resource_path
 from core.voices import load_catalog
 from gui.main_window.documents import Documents
 from gui.main_window.highlight import SentenceHighlight
-from gui.main_window.reading import PAUSABLE, ReadingControl
+from gui.main_window.reading import ReadingControl
 from gui.main_window.voice_bar import VoiceBar
 from gui.settings import AppSettings, KeyStore
 from gui.settings_dialog import SettingsDialog
@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
                     self._ctrl_alone = True
             elif event.key() == Qt.Key.Key_Control and self._ctrl_alone:
                 self._ctrl_alone = False
-                if self.reading.state in PAUSABLE:
+                if self.reading.state.running:
                     self.reading.stop()
             return False
         if watched is self._viewport and kind in (QEvent.Type.DragEnter, QEvent.Type.Drop):
