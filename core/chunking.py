@@ -10,6 +10,7 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterator
 
 from core.protocol import MAX_SPEAK_CHARS
 
@@ -65,37 +66,37 @@ _SHORT_LINE = 40  # a line shorter than this that ends without punctuation is a 
 _DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")  # e.g, i.e, U.S, p.m: single letters and dots
 
 
-def _next_visible(text: str, pos: int) -> int:
-    """Where the first character at or after `pos` that is not whitespace is (len(text) if none)."""
-    n = len(text)
-    while pos < n and text[pos].isspace():
+def _next_visible(text: str, pos: int, end: int) -> int:
+    """Where the first character at or after `pos` that is not whitespace is (`end` if none before it)."""
+    while pos < end and text[pos].isspace():
         pos += 1
     return pos
 
 
-def _word_start(text: str, pos: int) -> int:
+def _word_start(text: str, pos: int, start: int) -> int:
     """Where the run of word characters and dots that ends at `pos` starts (as the regex [\\w.]+$ finds it)."""
-    while pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "._"):
+    while pos > start and (text[pos - 1].isalnum() or text[pos - 1] in "._"):
         pos -= 1
     return pos
 
 
-def _is_false_stop(text: str, mark_start: int, mark_end: int) -> bool:
-    """True when the punctuation at text[mark_start:mark_end] does not end a sentence.
+def _is_false_stop(text: str, mark_start: int, mark_end: int, start: int = 0, end: int | None = None) -> bool:
+    """True when the punctuation at text[mark_start:mark_end] does not end a sentence of text[start:end].
 
     It looks only at the mark's neighbourhood (the word before it, the first visible character after it), so
     splitting costs time in proportion to the text, not to its square.
     """
+    end = len(text) if end is None else end
     marks = text[mark_start:mark_end].rstrip(_CLOSERS)
-    visible = _next_visible(text, mark_end)
-    next_char = text[visible : visible + 1]
+    visible = _next_visible(text, mark_end, end)
+    next_char = text[visible : min(visible + 1, end)]
     if marks in (".", "...", "…"):
         if next_char and (next_char.islower() or next_char.isdigit() and marks == "."):
             # "e.g. this", "approx. five", "well... then", "No. 5"
             return True
     if marks != ".":
         return False
-    word = text[_word_start(text, mark_start) : mark_start].lower()
+    word = text[_word_start(text, mark_start, start) : mark_start].lower()
     if not word:
         return False
     if word in _TITLES:
@@ -111,37 +112,66 @@ def _is_false_stop(text: str, mark_start: int, mark_end: int) -> bool:
     return False
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int, Boundary]]:
-    """(start, end, boundary) for each sentence; end includes the trailing whitespace."""
-    stops: dict[int, Boundary] = {}
-    for match in _SENTENCE_END.finditer(text):
-        if not _is_false_stop(text, match.start(), match.end()):
-            stops[match.end()] = Boundary.SENTENCE
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        stops[match.start()] = Boundary.PARAGRAPH
-    line_start = 0
-    for match in re.finditer(r"\n", text):
-        line = text[line_start : match.start()].strip()
-        if line and len(line) < _SHORT_LINE and match.start() not in stops:
-            stops.setdefault(match.start(), Boundary.LINE)
-        line_start = match.end()
+# Text is split a block at a time, so that the first sentences of a book come after reading a few thousand
+# characters of it. A block ends where no rule can see across the cut: after whitespace and before a
+# visible character (so a run of whitespace, and with it a paragraph break, is never cut), or, in a long
+# stretch with no whitespace (CJK), between two letters or digits. Each rule still reads the text beyond it.
+BLOCK_CHARS = 8192
+_BLOCK_CUT = re.compile(r"\s(?=\S)")
+_BLOCK_CUT_SPACELESS = re.compile(r"[^\W_](?=[^\W_])")
 
-    spans = []
-    start = 0
-    n = len(text)
-    for cut in sorted(stops):
-        end = cut
-        while end < n and text[end].isspace():
-            end += 1
-        boundary = stops[cut]
-        if end == n or _PARAGRAPH_BREAK.search(text, cut, end):
-            boundary = Boundary.PARAGRAPH
-        if end > start:
-            spans.append((start, end, boundary))
-            start = end
-    if start < n:
-        spans.append((start, n, Boundary.PARAGRAPH))
-    return spans
+
+def _block_end(text: str, target: int, end: int) -> int:
+    while target < end:
+        for pattern in (_BLOCK_CUT, _BLOCK_CUT_SPACELESS):
+            match = pattern.search(text, target - 1, min(end, target + BLOCK_CHARS))
+            if match:
+                return match.end()
+        target += BLOCK_CHARS  # no cut within reach (a run of punctuation or symbols): look further on
+    return end
+
+
+def _line_is_short(text: str, line_start: int, line_end: int) -> bool:
+    """Whether text[line_start:line_end], stripped, is neither empty nor as long as a line of prose."""
+    first = _next_visible(text, line_start, line_end)
+    if first == line_end:
+        return False
+    last = line_end
+    while text[last - 1].isspace():
+        last -= 1
+    return last - first < _SHORT_LINE
+
+
+def _sentence_spans(text: str, start: int = 0, end: int | None = None, block: int = BLOCK_CHARS):
+    """(start, end, boundary) for each sentence of text[start:end], a block at a time; each sentence's end
+    includes its trailing whitespace."""
+    end = len(text) if end is None else end
+    sentence_start = line_start = pos = start
+    while pos < end:
+        block_end = _block_end(text, pos + block, end)
+        stops: dict[int, Boundary] = {}
+        for match in _SENTENCE_END.finditer(text, pos, block_end):
+            if not _is_false_stop(text, match.start(), match.end(), start, end):
+                stops[match.end()] = Boundary.SENTENCE
+        for match in _PARAGRAPH_BREAK.finditer(text, pos, block_end):
+            stops[match.start()] = Boundary.PARAGRAPH
+        newline = text.find("\n", pos, block_end)
+        while newline >= 0:
+            if newline not in stops and _line_is_short(text, line_start, newline):
+                stops[newline] = Boundary.LINE
+            line_start = newline + 1
+            newline = text.find("\n", line_start, block_end)
+        for cut in sorted(stops):
+            cut_end = _next_visible(text, cut, end)
+            boundary = stops[cut]
+            if cut_end == end or _PARAGRAPH_BREAK.search(text, cut, cut_end):
+                boundary = Boundary.PARAGRAPH
+            if cut_end > sentence_start:
+                yield sentence_start, cut_end, boundary
+                sentence_start = cut_end
+        pos = block_end
+    if sentence_start < end:
+        yield sentence_start, end, Boundary.PARAGRAPH
 
 
 def _safe_cut(text: str, cut: int, low: int) -> int:
@@ -181,19 +211,24 @@ def split_span(text: str, start: int, end: int, limit: int, boundary: Boundary):
     return pieces
 
 
-def split_text(text: str, limit: int = MAX_SPEAK_CHARS) -> list[Segment]:
-    """Split `text` into segments of at most `limit` characters, with exact offsets."""
+def iter_segments(text: str, start: int = 0, end: int | None = None, limit: int = MAX_SPEAK_CHARS,
+                  block: int = BLOCK_CHARS) -> Iterator[Segment]:
+    """The segments of text[start:end] with offsets into `text`, made as they are asked for: the first costs
+    a block's work whatever the length. They are those of split_text(text[start:end]), shifted by `start`."""
     if limit < 1:
         raise ValueError("limit must be positive")
-    segments = []
-    for start, end, boundary in _sentence_spans(text):
-        for piece_start, piece_end, kind in split_span(text, start, end, limit, boundary):
+    for span_start, span_end, boundary in _sentence_spans(text, start, end, block):
+        for piece_start, piece_end, kind in split_span(text, span_start, span_end, limit, boundary):
             # Whitespace past the limit at the end of a sentence is dropped, not sent on its own.
             piece_end = min(piece_end, piece_start + limit)
             chunk = text[piece_start:piece_end]
             if chunk.strip():
-                segments.append(Segment(piece_start, piece_end, chunk, kind))
-    return segments
+                yield Segment(piece_start, piece_end, chunk, kind)
+
+
+def split_text(text: str, limit: int = MAX_SPEAK_CHARS) -> list[Segment]:
+    """Split `text` into segments of at most `limit` characters, with exact offsets."""
+    return list(iter_segments(text, 0, len(text), limit))
 
 
 _KEEP_CONTROLS = "\t\n\r"

@@ -4,7 +4,6 @@ characters each span of audio speaks, and ends the session cleanly (graceful Clo
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 import time
@@ -12,26 +11,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from core import protocol
-from core.chunking import Segment, split_span, split_text, speakable
+from core.chunking import Segment, speakable
 from core.pacing import Limits, Pacer
 from core.session import Closure, ConnectError, Session
+from core.tracking import Span, TextAudioMap, plan_segments
 
 log = logging.getLogger(__name__)
 
-# A long first sentence is cut at a clause so that the first audio comes quickly.
-FIRST_SEGMENT_CHARS = 200
 _LOOKAHEAD_POLL = 0.1  # how often a reader held back by the lookahead looks at the player's position
-
-
-@dataclass
-class Span:
-    """One flushed stretch of the document's text and where its audio lies in the received stream."""
-
-    index: int
-    start: int  # character offsets into the document
-    end: int
-    audio_start: int = 0  # byte offsets into the audio received
-    audio_end: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,23 +71,9 @@ class ReaderConfig:
     # With a player: send text at most this many characters ahead of what has been heard (about 100 s of
     # speech), so a stop wastes little synthesis and a long document never sits in memory as audio.
     lookahead_chars: int = 1500
-
-
-def plan_segments(text: str, start: int, end: int, max_chars: int) -> list[Segment]:
-    """The segments of text[start:end], with offsets into the whole text and a short first one."""
-    segments = [
-        Segment(s.start + start, s.end + start, s.text, s.boundary)
-        for s in split_text(text[start:end], limit=max_chars)
-    ]
-    if segments and len(segments[0].text) > FIRST_SEGMENT_CHARS:
-        first = segments.pop(0)
-        pieces = split_span(text, first.start, first.end, FIRST_SEGMENT_CHARS, first.boundary)
-        head_start, head_end, head_kind = pieces[0]
-        segments[:0] = [
-            Segment(head_start, head_end, text[head_start:head_end], head_kind),
-            Segment(head_end, first.end, text[head_end : first.end], first.boundary),
-        ]
-    return [s for s in segments if s.text.strip()]
+    # Without one (saving audio): at most this many characters sent beyond those whose audio has arrived, so
+    # that a book is not poured into the server's buffer (and held here as text waiting for its audio).
+    send_ahead_chars: int = 6000
 
 
 class Reader:
@@ -125,14 +98,11 @@ class Reader:
         self.listener = listener
         self._clock = clock
         self._pacer = Pacer(config.limits, clock)
-        self.segments = plan_segments(text, start, len(text) if end is None else end, self._pacer.max_speak_chars)
-        self._segment_starts = [segment.start for segment in self.segments]
-        self._audio_ends: list[int] = []  # audio_end of each span whose audio has all arrived, in order
-        self.spans: list[Span] = []
+        end = len(text) if end is None else end
+        self._map = TextAudioMap(plan_segments(text, start, end, self._pacer.max_speak_chars), start)
         self._cond = threading.Condition()
         self._audio_lock = threading.RLock()
         self._stopping = False
-        self._flushed = 0  # spans whose audio has all arrived
         self._audio_bytes = 0
         self._t_start = 0.0
         self._first_audio: float | None = None
@@ -223,7 +193,9 @@ class Reader:
         if closure is None:
             session.abort()
             closure = session.wait(2)
-        complete = not self._stopping and self._flushed == len(self.spans) and self._next == len(self.segments)
+        with self._cond:
+            complete = (not self._stopping and self._map.spans_done == self._map.spans_flushed
+                        and self._map.segment(self._next) is None)
         close_seconds = None
         if self._closed_at is not None:
             close_seconds = self._clock() - self._closed_at
@@ -249,8 +221,8 @@ class Reader:
                             return
                         continue
                     waits.append(delay)
-                if self._next < len(self.segments):
-                    segment = self.segments[self._next]
+                segment = self._map.segment(self._next)
+                if segment is not None:
                     delay = self._pacer.speak_delay(len(segment.text))
                     if delay <= 0 and not self._ahead_enough(segment):
                         if not session.speak(speakable(segment.text)):
@@ -260,11 +232,11 @@ class Reader:
                         if self._unflushed_from is None:
                             self._unflushed_from = self._next
                         self._next += 1
-                        if segment.ends_sentence or self._next == len(self.segments):
+                        if segment.ends_sentence or self._map.segment(self._next) is None:
                             self._flush_wanted = True
                         continue
                     waits.append(max(delay, _LOOKAHEAD_POLL))
-                elif self._unflushed_from is None and self._flushed == len(self.spans):
+                elif self._unflushed_from is None and self._map.spans_done == self._map.spans_flushed:
                     # Everything was spoken: the graceful end.
                     self._closed_at = self._clock()
                     session.close()
@@ -272,37 +244,40 @@ class Reader:
                 self._cond.wait(min(waits) if waits else None)
 
     def _ahead_enough(self, segment: Segment) -> bool:
-        """True when the listener is far enough behind that this segment should wait."""
-        if self._played_bytes is None or self._next == 0:
+        """True when the listener (or, with none, the audio received) is far enough behind that this segment
+        should wait. What is behind it is forgotten."""
+        if self._played_bytes is None:
+            heard, ahead = self._map.char_at_audio(self._audio_bytes), self.config.send_ahead_chars
+        elif self._next == 0:
             return False
-        heard = self.char_at_audio(self._played_bytes())
-        return segment.start - heard > self.config.lookahead_chars
+        else:
+            heard, ahead = self._map.char_at_audio(self._played_bytes()), self.config.lookahead_chars
+        self._map.forget_before(heard, self._next if self._unflushed_from is None else self._unflushed_from)
+        return segment.start - heard > ahead
 
     # --- mapping audio back to text (any thread) ------------------------------------------------
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The segments made so far and not yet forgotten (those behind what was heard are)."""
+        with self._cond:
+            return self._map.segments
+
+    @property
+    def spans(self) -> list[Span]:
+        """The spans flushed so far and not yet forgotten."""
+        with self._cond:
+            return self._map.spans
 
     def char_at_audio(self, audio_byte: int) -> int:
         """The document offset being spoken at `audio_byte` of the received audio (interpolated)."""
         with self._cond:
-            count = self._flushed
-            if count == 0 or audio_byte <= 0:
-                return self.segments[0].start if self.segments else self.start_offset
-            # The first span whose audio ends after audio_byte: a binary search, as this runs several times a
-            # second through a reading of any length.
-            index = bisect.bisect_right(self._audio_ends, audio_byte)
-            if index >= count:
-                return self.spans[count - 1].end
-            span = self.spans[index]
-            length = max(1, span.audio_end - span.audio_start)
-            share = max(0, audio_byte - span.audio_start) / length
-            return span.start + int(share * (span.end - span.start))
+            return self._map.char_at_audio(audio_byte)
 
     def segment_at_audio(self, audio_byte: int) -> Segment | None:
         """The segment (sentence) being heard at `audio_byte`, for highlighting."""
-        offset = self.char_at_audio(audio_byte)
-        index = bisect.bisect_right(self._segment_starts, offset) - 1
-        if index >= 0 and offset < self.segments[index].end:
-            return self.segments[index]
-        return self.segments[-1] if self.segments and offset >= self.segments[-1].end else None
+        with self._cond:
+            return self._map.segment_at(self._map.char_at_audio(audio_byte))
 
     def _flush(self, session: Session) -> bool:
         first = self._unflushed_from
@@ -313,7 +288,7 @@ class Reader:
             return False
         self._pacer.note_flush()
         self._unflushed_from = None
-        self.spans.append(Span(len(self.spans), self.segments[first].start, self.segments[self._next - 1].end))
+        self._map.add_span(first, self._next - 1)
         return True
 
     def _finish(self, result: ReadResult) -> None:
@@ -340,15 +315,8 @@ class Reader:
             self.listener.on_metadata(event)
         elif isinstance(event, protocol.Flushed):
             with self._cond:
-                if self._flushed < len(self.spans):
-                    span = self.spans[self._flushed]
-                    span.audio_start = self.spans[self._flushed - 1].audio_end if self._flushed else 0
-                    span.audio_end = self._audio_bytes
-                    self._audio_ends.append(span.audio_end)
-                    self._flushed += 1
-                    self._cond.notify_all()
-                else:
-                    span = None
+                span = self._map.span_done(self._audio_bytes)
+                self._cond.notify_all()
             if span is not None and not self._stopping:
                 self.listener.on_span_done(span)
         elif isinstance(event, protocol.Warning):
@@ -367,11 +335,9 @@ class Reader:
         of the window, when the server's count has had time to fall.
         """
         with self._cond:
-            if len(self.spans) > self._flushed:
-                span = self.spans.pop()
-                self._unflushed_from = next(
-                    i for i, s in enumerate(self.segments) if s.start >= span.start
-                )
+            span = self._map.take_back_last_span()
+            if span is not None:
+                self._unflushed_from = self._map.number_at(span.start)
                 self._flush_wanted = True
                 self._flush_retry_at = self._clock() + self.config.limits.window / 4
             self._cond.notify_all()

@@ -95,7 +95,7 @@ class Documents(QObject):
 
     def _continue_answered(self, result: int, offset: int) -> None:
         self.resume_offer = None
-        if result == QMessageBox.StandardButton.Yes and offset < len(self.window.editor.toPlainText()):
+        if result == QMessageBox.StandardButton.Yes and offset < len(self.window.text.text()):
             self.window.reading.move_and_speak(offset)
 
     def remember_position(self, heard: tuple[int, int] | None, finished: bool) -> None:
@@ -103,7 +103,7 @@ class Documents(QObject):
         if self.path is None:
             return
         offset = 0 if finished or heard is None else heard[0]
-        self.memory.set_position(self.path, self.window.editor.toPlainText(), offset)
+        self.memory.set_position(self.path, self.window.text.text(), offset)
 
     def fill_recent_menu(self) -> None:
         menu = self.window.recent_menu
@@ -141,7 +141,7 @@ class Documents(QObject):
     def _write(self, path: Path) -> bool:
         editor = self.window.editor
         try:
-            path.write_text(editor.toPlainText(), encoding="utf-8")
+            path.write_text(self.window.text.text(), encoding="utf-8")
         except OSError as exc:
             self._say(f"Cannot save {path.name}: {exc.strerror or exc}.")
             return False
@@ -181,9 +181,8 @@ class Documents(QObject):
     def save_audio(self, path: Path) -> bool:
         """Save the audio of the selection, or of the whole document, to `path`, with progress and Cancel."""
         window = self.window
-        cursor = window.editor.textCursor()
-        text = window.editor.toPlainText()
-        start, end = (cursor.selectionStart(), cursor.selectionEnd()) if cursor.hasSelection() else (0, len(text))
+        text = window.text.text()
+        start, end = window.text.selection() or (0, len(text))
         if not text[start:end].strip():
             self._say("Nothing to save: the document is empty.")
             return False

@@ -5,18 +5,23 @@ from __future__ import annotations
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit
 
+from gui.main_window.editor_text import EditorText
+
 
 class SentenceHighlight:
-    def __init__(self, editor: QPlainTextEdit) -> None:
+    def __init__(self, editor: QPlainTextEdit, text: EditorText) -> None:
         self._editor = editor
-        self.range: tuple[int, int] | None = None  # the highlighted characters, start and end
+        self._text = text
+        self.range: tuple[int, int] | None = None  # the highlighted characters (Python's offsets), start and end
 
     def show(self, start: int, end: int) -> None:
         editor = self._editor
         self.range = (start, end)
+        last = editor.document().characterCount() - 1
+        start, end = min(self._text.position(start), last), min(self._text.position(end), last)
         cursor = editor.textCursor()
         cursor.setPosition(start)
-        cursor.setPosition(min(end, editor.document().characterCount() - 1), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
         fmt = QTextCharFormat()
         palette = QApplication.palette()  # the theme's, even before it has reached every widget
         fmt.setBackground(palette.highlight())

@@ -9,11 +9,12 @@ live on the QObject classes that define them.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.chunking import Boundary, split_text
+from core import navigation
 from core.endpoints import Endpoint, Preference, choose_endpoint
 from core.options import OptionError, SpeakOptions
 from core.playback import PlaybackRequest, PlaybackState, ReadResult
@@ -36,6 +37,7 @@ STATE_WORDS = {
     PlaybackState.FINISHED: "Finished",
     PlaybackState.FAILED: "Stopped by an error",
 }
+_VISIBLE = re.compile(r"\S")
 KEY_SOURCES = {"environment": "DEEPGRAM_API_KEY", "keyring": "the keyring"}
 
 
@@ -104,17 +106,19 @@ class ReadingControl(QObject):
     @Slot()
     def speak(self) -> None:
         """Read the selection, or from the start of the sentence under the cursor to the end."""
-        cursor = self.window.editor.textCursor()
-        if cursor.hasSelection():
-            self.speak_range(cursor.selectionStart(), cursor.selectionEnd())
+        editor_text = self.window.text
+        selection = editor_text.selection()
+        if selection is not None:
+            self.speak_range(*selection)
             return
-        text = self.window.editor.toPlainText()
-        self.speak_range(sentence_start(text, cursor.position()), len(text))
+        text = editor_text.text()
+        self.speak_range(navigation.sentence_start(text, editor_text.cursor_offset()), len(text))
 
     def speak_range(self, start: int, end: int) -> None:
+        """Read characters start to end (Python's offsets into the editor's text)."""
         window = self.window
-        text = window.editor.toPlainText()
-        if not text[start:end].strip():
+        text = window.text.text()
+        if not _VISIBLE.search(text, start, end):  # stops at the first visible character: no copy of a book
             window.announce("Nothing to read: type or open some text first.", window.closure_label)
             return
         try:
@@ -147,46 +151,45 @@ class ReadingControl(QObject):
 
     # --- navigation ---------------------------------------------------------------------------------
 
+    # Each looks at the neighbourhood of where we are (core.navigation), never the whole document: a key
+    # press in a book costs what it costs in a page.
+
     @Slot()
     def next_paragraph(self) -> None:
-        self._jump(paragraph_starts(self.window.editor.toPlainText()), forward=True)
+        self._move(navigation.next_paragraph_start)
 
     @Slot()
     def previous_paragraph(self) -> None:
-        self._jump(paragraph_starts(self.window.editor.toPlainText()), forward=False)
+        self._move(navigation.previous_paragraph_start)
 
     @Slot()
     def next_sentence(self) -> None:
-        self._jump(sentence_starts(self.window.editor.toPlainText()), forward=True)
+        self._move(navigation.next_sentence_start)
 
     @Slot()
     def previous_sentence(self) -> None:
-        self._jump(sentence_starts(self.window.editor.toPlainText()), forward=False)
+        self._move(navigation.previous_sentence_start)
 
-    def _jump(self, starts: list[int], forward: bool) -> None:
+    def _move(self, find) -> None:
         """Read from the next start after where we are, or the last one before it (which, from the middle
         of a sentence or paragraph, is its own start, as a media player's "previous" does)."""
-        here = self._current_offset()
-        if forward:
-            target = next((p for p in starts if p > here), None)
-        else:
-            target = max((p for p in starts if p < here), default=0)
+        text = self.window.text.text()
+        target = find(text, self._current_offset(text))
         if target is not None:
             self.move_and_speak(target)
 
-    def _current_offset(self) -> int:
+    def _current_offset(self, text: str) -> int:
         heard = self.window.highlight.range
         if heard is not None and self.state.running:
             return heard[0]
-        editor = self.window.editor
-        return sentence_start(editor.toPlainText(), editor.textCursor().position())
+        return navigation.sentence_start(text, self.window.text.cursor_offset())
 
     def move_and_speak(self, offset: int) -> None:
         editor = self.window.editor
         cursor = editor.textCursor()
-        cursor.setPosition(offset)
+        cursor.setPosition(self.window.text.position(offset))
         editor.setTextCursor(cursor)
-        self.speak_range(offset, len(editor.toPlainText()))
+        self.speak_range(offset, len(self.window.text.text()))
 
     # --- what the worker reports (GUI thread) ---------------------------------------------------------
 
@@ -244,25 +247,3 @@ class ReadingControl(QObject):
             text = f"{self._audio_problem} {text}"
         self.window.announce(text, self.window.closure_label)
 
-
-def sentence_start(text: str, position: int) -> int:
-    """Start of the sentence that holds `position`, so reading never begins mid-sentence."""
-    start = 0
-    for segment in split_text(text):
-        if segment.start > position:
-            break
-        start = segment.start
-    return start
-
-
-def sentence_starts(text: str) -> list[int]:
-    return [s.start for s in split_text(text)]
-
-
-def paragraph_starts(text: str) -> list[int]:
-    offsets, new_paragraph = [], True
-    for segment in split_text(text):
-        if new_paragraph:
-            offsets.append(segment.start)
-        new_paragraph = segment.boundary == Boundary.PARAGRAPH
-    return offsets

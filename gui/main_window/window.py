@@ -15,6 +15,7 @@ from core.playback import PlaybackState
 from core.resources import resource_path
 from core.voices import load_catalog
 from gui.main_window.documents import Documents
+from gui.main_window.editor_text import EditorText
 from gui.main_window.highlight import SentenceHighlight
 from gui.main_window.reading import ReadingControl
 from gui.main_window.voice_bar import VoiceBar
@@ -68,7 +69,8 @@ class MainWindow(QMainWindow):
         self.editor.setAccessibleDescription("The text to read aloud. Speak starts at the cursor or the selection.")
         self.editor.setPlaceholderText("Type or paste text here, or open a file, then press F5 to hear it.")
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.highlight = SentenceHighlight(self.editor)
+        self.text = EditorText(self.editor)
+        self.highlight = SentenceHighlight(self.editor, self.text)
         self._apply_zoom()
         self.editor.document().modificationChanged.connect(lambda _: self.documents.update_title())
         # Files dropped on the text open as documents. Kept: the app-wide filter below sees every event.

@@ -173,3 +173,30 @@ class ToneVoiceServer(ScriptedServer):
             elif kind == "Close":
                 ws.close(1000)
                 return
+
+
+BYTES_PER_CHAR = 2  # of ByteVoiceServer's audio
+
+
+class ByteVoiceServer(ScriptedServer):
+    """A /v1/speak server answering each Flush at once with `bytes_per_char` bytes of "audio" per character: a
+    book's reading runs through in seconds, with exactly known audio offsets."""
+
+    def __init__(self, bytes_per_char: int = BYTES_PER_CHAR) -> None:
+        self.bytes_per_char = bytes_per_char
+        super().__init__(self._serve)
+
+    def _serve(self, ws) -> None:
+        pending = flushes = 0
+        for message in ws:
+            kind = json.loads(message).get("type")
+            if kind == "Speak":
+                pending += len(json.loads(message)["text"])
+            elif kind == "Flush":
+                flushes += 1
+                ws.send(b"\x01" * (pending * self.bytes_per_char))
+                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+                pending = 0
+            elif kind == "Close":
+                ws.close(1000)
+                return

@@ -73,3 +73,44 @@ def test_a_book_is_split_with_work_in_proportion_to_its_length():
     assert not book[segments[-1].end :].strip()
     # Each sentence end looks at its neighbourhood only, and each character is read a few times at most.
     assert CountingText.read < 6 * len(book), CountingText.read / len(book)
+
+
+def _shifted(segments, by):
+    return [(s.start + by, s.end + by, s.text, s.boundary) for s in segments]
+
+
+def _plain(segments):
+    return [(s.start, s.end, s.text, s.boundary) for s in segments]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(ALPHABET + ["\n\n", "  \n \n", "Chapter one\n", "中文。」", "e\u0301"]), max_size=80)
+    .map("".join),
+    st.integers(1, 40),
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.integers(1, 60),
+)
+def test_splitting_a_block_at_a_time_finds_what_splitting_the_whole_range_finds(text, block, lead, trail, limit):
+    """Lazy segmentation with tiny blocks (many cuts) against one block for the whole range."""
+    start, end = min(lead, len(text)), max(min(lead, len(text)), len(text) - trail)
+    whole = split_text(text[start:end], limit)
+    lazy = list(chunking.iter_segments(text, start, end, limit, block=block))
+    assert _plain(lazy) == _shifted(whole, start)
+
+
+def test_a_book_split_lazily_is_the_book_split_whole():
+    book = BOOK_SENTENCES * (300_000 // len(BOOK_SENTENCES)) + "Last words without a stop"
+    lazy = _plain(chunking.iter_segments(book))
+    assert lazy == _plain(chunking.iter_segments(book, block=len(book)))
+    assert lazy[-1][1] == len(book)
+
+
+def test_the_first_sentences_of_a_long_book_cost_a_block_of_work_not_the_book():
+    book = CountingText(BOOK_SENTENCES * (50_000_000 // len(BOOK_SENTENCES)))  # 50 MB
+    CountingText.read = 0
+    segments = chunking.iter_segments(book, 1000)
+    first = [next(segments) for _ in range(3)]
+    assert first[0].start >= 1000 and first[0].end <= first[1].start
+    assert CountingText.read < 4 * chunking.BLOCK_CHARS, CountingText.read

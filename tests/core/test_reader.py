@@ -5,7 +5,8 @@ import time
 
 from core.options import SpeakOptions, speak_url
 from core.pacing import Limits
-from core.reader import FIRST_SEGMENT_CHARS, Reader, ReaderConfig, ReaderListener, plan_segments
+from core.reader import Reader, ReaderConfig, ReaderListener
+from core.tracking import FIRST_SEGMENT_CHARS, plan_segments
 from tests.core.helpers import wait_until
 
 SHORT_SENTENCES = " ".join(f"Line {i} is short." for i in range(40))  # ~750 characters, 40 sentences
@@ -124,7 +125,7 @@ def test_reading_from_an_offset_reports_document_offsets(offline_server):
 
 def test_the_first_segment_is_short_so_audio_starts_fast():
     long_sentence = "This opening sentence rambles on, " * 20 + "and ends here. Then a second."
-    segments = plan_segments(long_sentence, 0, len(long_sentence), 2000)
+    segments = list(plan_segments(long_sentence, 0, len(long_sentence), 2000))
     assert len(segments[0].text) <= FIRST_SEGMENT_CHARS
     assert segments[0].start == 0 and segments[0].end == segments[1].start
     assert "".join(s.text for s in segments) == long_sentence
