@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from core.options import OptionError
 from core.playback import PlaybackRequest
-from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, read_text_file
+from core.textfile import DecodedText
 from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
+from gui.main_window.loading import DocumentLoader
 from gui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ class Documents(QObject):
         self.exporter.progress.connect(self._on_export_progress)
         self.exporter.finished.connect(self._on_export_finished)
         self._thread = WorkerThread(self.exporter, "aloud-export", self)
+        self.loader = DocumentLoader(window.editor, self)
+        self.loader.started.connect(self._on_open_started)
+        self.loader.failed.connect(self._on_open_failed)
+        self.loader.opened.connect(self._on_opened)
 
     def _say(self, text: str) -> None:
         self.window.announce(text, self.window.closure_label)
@@ -53,23 +58,23 @@ class Documents(QObject):
         if name:
             self.open_path(Path(name))
 
-    def open_path(self, path: Path) -> bool:
+    def open_path(self, path: Path) -> None:
+        """Open `path`: read in a worker thread, then put into the editor a piece at a time (loading.py)."""
+        self.loader.open(path)
+
+    @Slot(object)
+    def _on_open_started(self, path: Path) -> None:
+        self.window.reading.stop()  # the text it reads is about to go
+
+    @Slot(object, str)
+    def _on_open_failed(self, path: Path, message: str) -> None:
+        self._say(message)
+
+    @Slot(object, object)
+    def _on_opened(self, path: Path, decoded: DecodedText) -> None:
         window = self.window
-        try:
-            decoded = read_text_file(path)
-        except OSError as exc:
-            self._say(f"Cannot open {path.name}: {exc.strerror or exc}.")
-            return False
-        except NotText as exc:
-            self._say(f"Cannot open {path.name}: it is not a text file ({exc}).")
-            return False
-        except TooLarge:
-            self._say(f"Cannot open {path.name}: it is larger than {DEFAULT_MAX_INPUT_MB} MB.")
-            return False
         if decoded.replaced:
             self._say(f"{path.name} is not valid UTF-8: unreadable bytes are shown as �.")
-        window.reading.stop()
-        window.editor.setPlainText(decoded.text)
         window.editor.document().setModified(False)
         self.path = path
         window.settings.last_dir = str(path.parent)
@@ -77,7 +82,6 @@ class Documents(QObject):
         self.memory.add_recent(path)
         self.update_title()
         self._offer_to_continue(path, decoded.text)
-        return True
 
     def _offer_to_continue(self, path: Path, text: str) -> None:
         offset = self.memory.position(path, text)
@@ -219,5 +223,6 @@ class Documents(QObject):
         self._say(message)
 
     def shutdown(self) -> None:
-        """Cancel a save in progress and join the export thread."""
+        """Cancel a save in progress and an open, and join their threads."""
         self._thread.shutdown()
+        self.loader.shutdown()

@@ -117,6 +117,9 @@ class ReadingControl(QObject):
     def speak_range(self, start: int, end: int) -> None:
         """Read characters start to end (Python's offsets into the editor's text)."""
         window = self.window
+        if window.documents.loader.loading:
+            window.announce("Still opening the document: try again in a moment.", window.closure_label)
+            return
         text = window.text.text()
         if not _VISIBLE.search(text, start, end):  # stops at the first visible character: no copy of a book
             window.announce("Nothing to read: type or open some text first.", window.closure_label)

@@ -43,11 +43,11 @@ class MainWindow(QMainWindow):
         self.zoom = 100
         self.setWindowIcon(icon("aloud"))
         self.resize(900, 640)
-        # Not widgets: they own the worker threads and hold no layout, so they come first.
+        self._build_editor()
+        # Not widgets: they own the worker threads and hold no layout; the actions and bars below use them.
         self.reading = ReadingControl(self)
         self.documents = Documents(self)
 
-        self._build_editor()
         self._build_actions()
         self._build_toolbars()
         self._build_menus()

@@ -40,3 +40,31 @@ def window_for(qtbot):
         window.deleteLater()
 
 
+
+
+
+@pytest.fixture
+def open_file(qtbot):
+    """Open a file as File > Open does; wait until it is all in the editor (True) or refused (False)."""
+
+    def open_and_wait(window, path) -> bool:
+        outcome = []
+        loader = window.documents.loader
+
+        def opened(*_):
+            outcome.append(True)
+
+        def failed(*_):
+            outcome.append(False)
+
+        loader.opened.connect(opened)
+        loader.failed.connect(failed)
+        try:
+            window.documents.open_path(path)
+            qtbot.waitUntil(lambda: bool(outcome), timeout=10000)
+        finally:
+            loader.opened.disconnect(opened)
+            loader.failed.disconnect(failed)
+        return outcome[0]
+
+    return open_and_wait

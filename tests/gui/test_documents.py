@@ -41,11 +41,12 @@ def test_paragraph_navigation_reads_from_each_paragraph(window_for, qtbot, quiet
         qtbot.waitUntil(lambda: window.reading.state in (PlaybackState.FINISHED, PlaybackState.SPEAKING), timeout=10000)
 
 
-def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, qtbot, offline_server, tmp_path):
+def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, qtbot, offline_server, tmp_path,
+                                                                   open_file):
     path = tmp_path / "book.txt"
     path.write_text(" ".join(f"Sentence {i} of the book." for i in range(200)), encoding="utf-8")
     window = window_for(offline_server.url)  # Deepgram's limits: the reading is still going when stopped
-    assert window.documents.open_path(path)
+    assert open_file(window, path)
     assert window.documents.resume_offer is None, "nothing to continue the first time"
     text = window.editor.toPlainText()
     start = text.index("Sentence 50 ")
@@ -56,7 +57,7 @@ def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, q
     window.close()
 
     again = window_for(offline_server.url)
-    assert again.documents.open_path(path)
+    assert open_file(again, path)
     assert again.documents.resume_offer is not None and "Sentence 5" in again.documents.resume_offer.text()
     starts = reading_starts(again)
     again.documents.resume_offer.done(QMessageBox.StandardButton.Yes)
@@ -65,13 +66,13 @@ def test_reopening_a_file_offers_to_continue_where_reading_stopped(window_for, q
     again.reading.stop()
 
 
-def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path):
+def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path, open_file):
     window = window_for()
     paths = []
     for name in ("a.txt", "b.md"):
         path = tmp_path / name
         path.write_text(f"Text of {name}.", encoding="utf-8")
-        assert window.documents.open_path(path)
+        assert open_file(window, path)
         paths.append(path)
     assert window.documents.memory.recent() == [p.resolve() for p in reversed(paths)]
     window.documents.fill_recent_menu()
@@ -83,7 +84,7 @@ def test_open_recent_lists_files_and_drops_missing_ones(window_for, tmp_path):
     assert window.documents.memory.recent() == [paths[1].resolve()]
 
 
-def test_a_dropped_file_opens(window_for, tmp_path):
+def test_a_dropped_file_opens(window_for, qtbot, tmp_path):
     window = window_for()
     path = tmp_path / "dropped.md"
     path.write_text("# Dropped\n\nIt opened.", encoding="utf-8")
@@ -95,8 +96,8 @@ def test_a_dropped_file_opens(window_for, tmp_path):
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window.editor.viewport(), drop)
+    qtbot.waitUntil(lambda: window.documents.path == path, timeout=10000)
     assert window.editor.toPlainText() == "# Dropped\n\nIt opened."
-    assert window.documents.path == path
     assert "dropped.md" in window.windowTitle()
 
 
@@ -105,48 +106,48 @@ def test_a_file_given_on_the_command_line_opens(qtbot, tmp_path):
     path.write_text("From the command line.", encoding="utf-8")
     window = MainWindow(path=str(path))
     try:
-        assert window.editor.toPlainText() == "From the command line."
+        qtbot.waitUntil(lambda: window.editor.toPlainText() == "From the command line.", timeout=10000)
     finally:
         window.close()
 
 
-def test_a_file_that_is_not_utf8_still_opens_with_a_message(window_for, tmp_path):
+def test_a_file_that_is_not_utf8_still_opens_with_a_message(window_for, tmp_path, open_file):
     window = window_for()
     path = tmp_path / "latin1.txt"
     path.write_bytes("Café crème.".encode("latin-1"))
-    assert window.documents.open_path(path)
+    assert open_file(window, path)
     assert "not valid UTF-8" in window.closure_label.text()
     assert window.editor.toPlainText().startswith("Caf")
 
 
-def test_a_binary_file_is_refused_with_a_message(window_for, tmp_path):
+def test_a_binary_file_is_refused_with_a_message(window_for, tmp_path, open_file):
     window = window_for()
     window.editor.setPlainText("Kept.")
-    assert not window.documents.open_path(Path("/bin/ls"))
+    assert not open_file(window, Path("/bin/ls"))
     assert "Cannot open ls: it is not a text file" in window.closure_label.text()
     assert window.editor.toPlainText() == "Kept."
 
 
-def test_a_file_past_the_size_limit_is_refused_with_a_message(window_for, tmp_path):
+def test_a_file_past_the_size_limit_is_refused_with_a_message(window_for, tmp_path, open_file):
     window = window_for()
     huge = tmp_path / "huge.txt"
     with open(huge, "wb") as f:
         f.truncate(201_000_000)  # sparse
-    assert not window.documents.open_path(huge)
+    assert not open_file(window, huge)
     assert window.closure_label.text() == "Cannot open huge.txt: it is larger than 200 MB."
 
 
-def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path):
+def test_an_unreadable_path_is_a_message_not_a_crash(window_for, tmp_path, open_file):
     window = window_for()
-    assert not window.documents.open_path(Path(tmp_path / "missing.txt"))
+    assert not open_file(window, Path(tmp_path / "missing.txt"))
     assert "Cannot open missing.txt" in window.closure_label.text()
 
 
-def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_path, monkeypatch):
+def test_unsaved_changes_are_asked_about_before_they_are_lost(window_for, tmp_path, open_file, monkeypatch):
     window = window_for()
     other = tmp_path / "other.txt"
     other.write_text("Another document.", encoding="utf-8")
-    window.documents.open_path(other)
+    assert open_file(window, other)
     window.editor.setPlainText("Precious unsaved words.")
     window.editor.document().setModified(True)
     answers = []
