@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import sys
@@ -14,6 +15,43 @@ SAMPLE_TEXT = (
     "The quick brown fox jumps over the lazy dog. Reading aloud helps people who find reading hard, "
     "and it gives tired eyes a rest. Each sentence is flushed at its end, so audio starts quickly."
 )
+
+
+# Real prose written by others (../shared/books, with its licence there): an article saved from the web, as
+# Readability extracts it. The benchmarks repeat it to the sizes users have.
+_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "books" / "reference" / "wikipedia-mozilla.readability-expected.html"
+
+
+def book_text(chars: int) -> str:
+    """About `chars` characters of prose in paragraphs (the shared article repeated; a fixed text without it)."""
+    from html.parser import HTMLParser
+
+    paragraphs: list[str] = []
+    if _ARTICLE.exists():
+        class Paragraphs(HTMLParser):
+            def __init__(self) -> None:
+                super().__init__()
+                self.current: list[str] = []
+
+            def handle_data(self, data: str) -> None:
+                self.current.append(data)
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag in ("p", "li", "h1", "h2", "h3", "h4"):
+                    text = " ".join("".join(self.current).split())
+                    if text:
+                        paragraphs.append(text)
+                    self.current = []
+
+        Paragraphs().feed(_ARTICLE.read_text(encoding="utf-8"))
+    unit = "\n\n".join(paragraphs) + "\n\n" if paragraphs else (SAMPLE_TEXT + " ") * 20 + "\n\n"
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
+def machine_load() -> str:
+    """The machine's load while a benchmark ran, for reading its figures (a busy machine stalls more)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -182,6 +182,10 @@ def _report(result: PlaybackResult, options: SpeakOptions, args: argparse.Namesp
 
 
 def _serve(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.for_parent:  # the packaged app's embedded offline voice (core/offline/child.py)
+        from core.offline.child import serve_for_parent
+
+        return serve_for_parent()
     from core.offline.server import OfflineServer, ServerConfig  # only this command needs the server
 
     limits = {} if not args.no_limits else {"chars_per_minute": None, "flushes_per_minute": None}
@@ -250,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8765)
     serve_cmd.add_argument("--token", help="require this token (needed on a non-loopback host)")
+    serve_cmd.add_argument("--for-parent", action="store_true", help=argparse.SUPPRESS)
     serve_cmd.add_argument("--no-limits", action="store_true",
                            help="do not enforce Deepgram's characters-per-minute and flush limits")
 

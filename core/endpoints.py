@@ -15,6 +15,7 @@ from core.options import DEEPGRAM_BASE_URL, normalize_base_url
 from core.pacing import Limits
 
 if TYPE_CHECKING:
+    from core.offline.child import VoiceProcess
     from core.offline.server import OfflineServer
 
 log = logging.getLogger(__name__)
@@ -100,23 +101,50 @@ def choose_endpoint(
     return offline_endpoint(no_key=True)
 
 
-_embedded: OfflineServer | None = None
+_embedded: OfflineServer | VoiceProcess | None = None
 _embedded_lock = threading.Lock()
+_in_own_process = False
 
 
-def embedded_server() -> OfflineServer:
-    """The in-process offline voice on an ephemeral loopback port, started on first use."""
+def run_offline_voice_apart(apart: bool = True) -> None:
+    """Whether the embedded offline voice runs in a process of its own (the window: its pure-Python synthesis
+    would otherwise hold the interpreter lock the GUI thread needs) or in this one (the command line: it
+    starts sooner, and nothing else here needs the lock)."""
+    global _in_own_process
+    _in_own_process = apart
+
+
+def embedded_server() -> OfflineServer | VoiceProcess:
+    """The offline voice on an ephemeral loopback port, started on first use; it has `.url`.
+    Raises OSError when it cannot start."""
     global _embedded
     with _embedded_lock:
         if _embedded is None:
-            # Imported here: the server pulls in `websockets`, which a reading elsewhere never needs.
-            from core.offline.server import OfflineServer, ServerConfig
+            if _in_own_process:
+                from core.offline.child import VoiceProcess
 
-            # The app's own server need not hold its own client to Deepgram's rate limits.
-            config = ServerConfig(chars_per_minute=None, flushes_per_minute=None)
-            _embedded = OfflineServer(config).start()
+                _embedded = VoiceProcess().start()
+            else:
+                # Imported here: the server pulls in `websockets`, which a reading elsewhere never needs.
+                from core.offline.server import OfflineServer, ServerConfig
+
+                # The app's own server need not hold its own client to Deepgram's rate limits.
+                config = ServerConfig(chars_per_minute=None, flushes_per_minute=None)
+                _embedded = OfflineServer(config).start()
             log.info("offline voice listening on %s", _embedded.url)
         return _embedded
+
+
+def start_embedded_server_in_background() -> None:
+    """Start the offline voice now, on a thread of its own, so that the first reading need not wait for it."""
+
+    def start() -> None:
+        try:
+            embedded_server()
+        except OSError as exc:  # the first reading will say so
+            log.warning("the offline voice did not start: %s", exc)
+
+    threading.Thread(target=start, name="aloud-offline-start", daemon=True).start()
 
 
 def stop_embedded_server() -> None:

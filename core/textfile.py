@@ -65,17 +65,22 @@ def read_text_file(path: str | Path, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> De
         size = os.fstat(stream.fileno()).st_size
         if size > limit_mb * 1_000_000:  # a regular file says its size: no need to read it
             raise TooLarge(str(path), limit_mb)
-        return decode_text(read_bounded(stream, str(path), limit_mb))
+        return decode_text(read_bounded(stream, str(path), limit_mb, expected=size))
 
 
-def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> bytes:
+def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_MB, expected: int = 0) -> bytes:
     """All of `stream` (a file, a pipe, a device), a megabyte at a time; binary data and anything past the
-    limit are refused as soon as they are seen. Raises NotText or TooLarge."""
+    limit are refused as soon as they are seen. Raises NotText or TooLarge.
+
+    expected: the size a regular file says it has, read in one piece (one buffer, not a copy of many).
+    """
     limit = limit_mb * 1_000_000
     parts: list[bytes] = []
     size = 0
     utf16 = None
-    while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+    want = max(expected, _CHUNK)
+    while chunk := stream.read(min(want, limit + 1 - size)):
+        want = _CHUNK
         if utf16 is None:
             utf16 = chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         if not utf16 and b"\0" in chunk:
@@ -84,4 +89,4 @@ def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_
         size += len(chunk)
         if size > limit:
             raise TooLarge(name, limit_mb)
-    return b"".join(parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)

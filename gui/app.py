@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from core.endpoints import stop_embedded_server
+from core.endpoints import run_offline_voice_apart, stop_embedded_server
 from gui import qt_log
 
 ORGANIZATION = "Aloud"
@@ -16,6 +16,7 @@ APPLICATION = "Aloud"
 
 def create_application(argv: list[str]) -> QApplication:
     qt_log.install()  # before the application exists: its platform plugin already has things to say
+    run_offline_voice_apart()  # its synthesis must not hold the interpreter lock the GUI thread needs
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

@@ -75,6 +75,7 @@ class Documents(QObject):
         window = self.window
         if decoded.replaced:
             self._say(f"{path.name} is not valid UTF-8: unreadable bytes are shown as �.")
+        window.text.adopt(decoded.text)
         window.editor.document().setModified(False)
         self.path = path
         window.settings.last_dir = str(path.parent)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core import navigation
-from core.endpoints import Endpoint, Preference, choose_endpoint
+from core.endpoints import Endpoint, Preference, choose_endpoint, start_embedded_server_in_background
 from core.options import OptionError, SpeakOptions
 from core.playback import PlaybackRequest, PlaybackState, ReadResult
 from gui.settings import api_key
@@ -200,6 +200,12 @@ class ReadingControl(QObject):
     def _on_key_known(self) -> None:
         if not self.window.closure_label.text():  # a message shown since start-up stays
             self.say_endpoint()
+        try:
+            offline = self.endpoint().offline
+        except OptionError:
+            return
+        if offline:  # start the offline voice now, so that the first F5 need not wait for it
+            start_embedded_server_in_background()
 
     @Slot(object)
     def _on_state(self, state: PlaybackState) -> None:

@@ -71,3 +71,20 @@ def test_typing_into_a_book_patches_the_kept_text_instead_of_converting_it_again
     editor.paste()
     assert text.text() == editor.toPlainText()
     editor.deleteLater()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["\x0b", "\x0c", "\x85", "\x1e", "\ufeff", "\u200b", "\r", "\x7f", "\u2029"]),
+                max_size=20).map("".join))
+def test_a_text_adopted_after_opening_is_what_the_editor_would_give(qapp, opened):
+    editor = QPlainTextEdit()
+    text = EditorText(editor)
+    editor.setPlainText(opened)
+    text.adopt(opened)
+    adopted = text._text is not None
+    assert text.text() == editor.toPlainText()
+    # Adopted whenever Qt keeps the text as it is, except with the few characters it changes and those it counts
+    # twice (any of them declines the text, which is then converted, as above).
+    declined = any(c in "\r\u00a0\u2028\u2029" or ord(c) > 0xFFFF for c in opened)
+    assert adopted == (text.text() == opened and not declined)
+    editor.deleteLater()
