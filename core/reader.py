@@ -235,6 +235,11 @@ class Reader:
                         if segment.ends_sentence or self._map.segment(self._next) is None:
                             self._flush_wanted = True
                         continue
+                    if delay <= 0 and self._unflushed_from is not None and not self._flush_wanted:
+                        # Held back inside a sentence longer than the lookahead: the server holds its start
+                        # without a Flush, so no audio would come and the wait would never end. Flush it.
+                        self._flush_wanted = True
+                        continue
                     waits.append(max(delay, _LOOKAHEAD_POLL))
                 elif self._unflushed_from is None and self._map.spans_done == self._map.spans_flushed:
                     # Everything was spoken: the graceful end.

@@ -72,3 +72,20 @@ def test_a_book_is_read_through_with_memory_for_a_few_thousand_sentences(listeni
         assert after.audio_end - after.audio_start == len(text[after.start:after.end]) * BYTES_PER_CHAR
     assert result.audio_bytes == spans[-1].audio_end == len(text) * BYTES_PER_CHAR
     assert 0 < listener.kept < 3 * FORGET_BATCH, listener.kept
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["heard-as-received", "recorded-only"])
+def test_a_sentence_longer_than_the_lookahead_is_flushed_in_pieces_not_waited_for_forever(listening):
+    """Pieces of one long sentence go without a Flush; held back by the lookahead, the reader must flush what
+    the server holds, or no audio comes and the lookahead never moves."""
+    sentence = "and then, " * 1500 + "the end."  # 15,000 characters: one sentence, pieces of at most 2,000
+    with ByteVoiceServer() as server:
+        listener = Collect()
+        config = ReaderConfig(speak_url(server.url, SpeakOptions()), limits=Limits.unlimited(), lookahead_chars=1500,
+                              send_ahead_chars=3000)
+        reader = Reader(sentence, config, listener, played_bytes=(lambda: listener.audio) if listening else None)
+        listener.reader = reader
+        reader.start()
+        result = reader.wait(20)
+    assert result is not None and result.complete, result
+    assert result.audio_bytes == len(sentence) * BYTES_PER_CHAR
