@@ -135,11 +135,9 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     printer = _Printer(options, args.quiet, args.out is not None, stdout)
     try:
         playback = Playback(PlaybackRequest(text, options, endpoint), printer, output=output, record_to=args.out)
-    except OSError as exc:
+    except OSError as exc:  # the WAV file (an offline voice that cannot start ends the reading, saying so)
         if output is not None:
             output.close()
-        if exc.filename is None:  # not the WAV file: the offline voice could not start
-            raise CliError(f"cannot start the offline voice: {exc.strerror or exc}") from None
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"Voice: {options.model} via {endpoint.label}", file=stdout, flush=True)
     interrupted = False

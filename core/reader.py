@@ -61,7 +61,9 @@ class ReaderListener:
 
 @dataclass
 class ReaderConfig:
-    url: str
+    # Or how to get it: called on the reading's own thread, as the offline voice may have to start first
+    # (raising OSError when it cannot, which ends the reading with that said).
+    url: str | Callable[[], str]
     api_key: str | None = None
     allow_insecure_key: bool = False
     limits: Limits = field(default_factory=Limits)
@@ -155,8 +157,13 @@ class Reader:
 
     def _run(self) -> None:
         config = self.config
+        try:
+            url = config.url() if callable(config.url) else config.url
+        except OSError as exc:
+            self._finish(ReadResult(error=ConnectError("unavailable", f"Cannot start the offline voice: {exc}.")))
+            return
         session = Session(
-            config.url,
+            url,
             _SessionAdapter(self),
             api_key=config.api_key,
             allow_insecure_key=config.allow_insecure_key,

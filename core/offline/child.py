@@ -55,8 +55,9 @@ class VoiceProcess:
         said = line[0].strip() if line else ""
         if not said.startswith(_READY):
             self.stop()
-            detail = "it did not start in time" if not line else f"it said {said[:200]!r}" if said else "it exited"
-            raise OSError(f"the offline voice could not start ({detail})")
+            detail = (f"did not start within {START_TIMEOUT:.0f} s" if not line
+                      else f"said {said[:200]!r}" if said else "exited")
+            raise OSError(f"its process {detail}")
         self.url = said[len(_READY):]
         log.info("offline voice (process %d) listening on %s", process.pid, self.url)
         return self

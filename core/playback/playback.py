@@ -47,8 +47,9 @@ class Playback:
         self._bytes_per_sample = options.bytes_per_sample
         self._recording = WavWriter(record_to, options.encoding, options.rate) if record_to is not None else None
         self._keep_partial = keep_partial_recording
-        config = ReaderConfig(speak_url(endpoint.url(), options), endpoint.api_key, endpoint.allow_insecure_key,
-                              endpoint.limits)
+        # The URL is found on the reading's thread: the offline voice may have to start first.
+        config = ReaderConfig(lambda: speak_url(endpoint.url(), options), endpoint.api_key,
+                              endpoint.allow_insecure_key, endpoint.limits)
         played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
         self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
                               played_bytes=played)

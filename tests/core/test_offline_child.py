@@ -12,6 +12,8 @@ import pytest
 
 from core import endpoints
 from core.offline.child import VoiceProcess
+from core.options import SpeakOptions
+from core.playback import Playback, PlaybackRequest, PlaybackState
 from tests.core.helpers import synthesize, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +46,8 @@ def test_the_voice_in_its_own_process_speaks_and_stops():
 _PARENT = """
 import sys
 from core.offline.child import VoiceProcess
+from core.options import SpeakOptions
+from core.playback import Playback, PlaybackRequest, PlaybackState
 voice = VoiceProcess().start()
 print(voice.pid, flush=True)
 sys.stdin.read()
@@ -82,6 +86,22 @@ def test_the_window_runs_its_offline_voice_apart_and_the_command_line_in_process
 def test_a_voice_that_cannot_start_is_an_error_not_a_hang(monkeypatch):
     monkeypatch.setattr("core.offline.child.command", lambda: [sys.executable, "-c", "print('no voice here')"])
     started = time.monotonic()
-    with pytest.raises(OSError, match="could not start"):
+    with pytest.raises(OSError, match="its process said 'no voice here'"):
         VoiceProcess().start()
     assert time.monotonic() - started < 5
+
+
+def test_a_reading_whose_offline_voice_cannot_start_fails_saying_so(monkeypatch):
+    monkeypatch.setattr("core.offline.child.command", lambda: [sys.executable, "-c", "pass"])
+    endpoints.stop_embedded_server()
+    endpoints.run_offline_voice_apart(True)
+    try:
+        request = PlaybackRequest("Nothing will be heard.", SpeakOptions(), endpoints.offline_endpoint())
+        playback = Playback(request)  # returns at once: the voice starts on the reading's thread
+        playback.start()
+        result = playback.wait(10)
+    finally:
+        endpoints.stop_embedded_server()
+        endpoints.run_offline_voice_apart(False)
+    assert result.state is PlaybackState.FAILED
+    assert str(result.reading) == "Cannot start the offline voice: its process exited."
