@@ -38,6 +38,11 @@ class VoicePicker(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
+        # The parts a screen reader meets inside the box, each named (Qt leaves them unnamed).
+        self.lineEdit().setAccessibleName("Voice search")
+        self.lineEdit().setAccessibleDescription("Type part of a name or language, then Enter")
+        self.view().setAccessibleName("Voices")
+        completer.popup().setAccessibleName("Matching voices")
         completer.activated[str].connect(self._on_completed)
         self.activated.connect(self._on_activated)
 

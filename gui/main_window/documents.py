@@ -57,8 +57,9 @@ class Documents(QObject):
     def open_dialog(self) -> None:
         if not self.confirm_discard():
             return
-        name, _ = QFileDialog.getOpenFileName(self.window, "Open", str(self._last_dir()),
-                                              "Text (*.txt *.md *.markdown);;All files (*)")
+        with self.window.returning_focus():
+            name, _ = QFileDialog.getOpenFileName(self.window, "Open", str(self._last_dir()),
+                                                  "Text (*.txt *.md *.markdown);;All files (*)")
         if name:
             self.open_path(Path(name))
 
@@ -143,8 +144,9 @@ class Documents(QObject):
 
     @Slot()
     def save_as(self) -> bool:
-        name, _ = QFileDialog.getSaveFileName(self.window, "Save As", str(self._last_dir()),
-                                              "Text (*.txt);;Markdown (*.md)")
+        with self.window.returning_focus():
+            name, _ = QFileDialog.getSaveFileName(self.window, "Save As", str(self._last_dir()),
+                                                  "Text (*.txt);;Markdown (*.md)")
         return bool(name) and self._write(Path(name))
 
     def _write(self, path: Path) -> bool:
@@ -170,10 +172,12 @@ class Documents(QObject):
         editor = self.window.editor
         if not editor.document().isModified() or editor.document().isEmpty():
             return True
-        answer = QMessageBox.question(
-            self.window, "Unsaved changes", "The document has unsaved changes. Save them first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
+        with self.window.returning_focus():
+            answer = QMessageBox.question(
+                self.window, "Unsaved changes", "The document has unsaved changes. Save them first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -182,8 +186,9 @@ class Documents(QObject):
 
     @Slot()
     def save_audio_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self.window, "Save Audio", str(self._last_dir() / "speech.wav"),
-                                              "WAV audio (*.wav)")
+        with self.window.returning_focus():
+            name, _ = QFileDialog.getSaveFileName(self.window, "Save Audio", str(self._last_dir() / "speech.wav"),
+                                                  "WAV audio (*.wav)")
         if name:
             self.save_audio(Path(name if name.lower().endswith(".wav") else name + ".wav"))
 

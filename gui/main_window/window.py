@@ -5,11 +5,15 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QToolBar, QToolButton, QWidget,
+)
 
 from core.playback import PlaybackState
 from core.resources import resource_path
@@ -17,6 +21,7 @@ from core.voices import load_catalog
 from gui.main_window.documents import Documents
 from gui.main_window.editor_text import EditorText
 from gui.main_window.highlight import SentenceHighlight
+from gui.main_window.status_bar import StatusLabel
 from gui.main_window.reading import ReadingControl
 from gui.main_window.voice_bar import VoiceBar
 from gui.settings import AppSettings, KeyStore
@@ -69,6 +74,8 @@ class MainWindow(QMainWindow):
         self.editor.setAccessibleDescription("The text to read aloud. Speak starts at the cursor or the selection.")
         self.editor.setPlaceholderText("Type or paste text here, or open a file, then press F5 to hear it.")
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        # Tab moves to the next control, as everywhere else in the window (Ctrl+Tab types a tab).
+        self.editor.setTabChangesFocus(True)
         self.text = EditorText(self.editor)
         self.highlight = SentenceHighlight(self.editor, self.text)
         self._apply_zoom()
@@ -126,6 +133,9 @@ class MainWindow(QMainWindow):
                                              "Add the chosen voice to the favourites at the top of the list, or take it off")
         self.shortcuts_action = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts,
                                              "List every keyboard shortcut")
+        self.menu_action = self._action("&Menus", "F10", self._open_menus, "Open the menu bar's first menu")
+        self.insert_tab_action = self._action("Insert &Tab Character", "Ctrl+Tab", self._insert_tab,
+                                              "Type a tab into the document (Tab moves to the next control)")
 
     def _build_toolbars(self) -> None:
         bar = QToolBar("Playback", self)
@@ -145,10 +155,16 @@ class MainWindow(QMainWindow):
         self.voice_bar.voice_changed.connect(lambda model: self.voice_label.setText(f"Voice: {model}"))
         self.voice_bar.message.connect(lambda text: self.announce(text, self.closure_label))
         self.addToolBar(self.voice_bar)
+        for toolbar in (bar, self.voice_bar):
+            # The button Qt adds when a toolbar does not fit: unnamed, a screen reader says only "button".
+            extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+            if extension is not None:
+                extension.setAccessibleName(f"More {toolbar.windowTitle().lower()} controls")
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        self.file_menu = file_menu
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self.documents.fill_recent_menu)
@@ -163,6 +179,8 @@ class MainWindow(QMainWindow):
                        self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
                        self.voice_action, self.favourite_action):
             play_menu.addAction(action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.insert_tab_action)
         view_menu = menus.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view_menu.addAction(action)
@@ -171,15 +189,11 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.state_label = QLabel(bar)
-        self.state_label.setAccessibleName("Reading state")
-        self.closure_label = QLabel(bar)
-        self.closure_label.setAccessibleName("Last result")
+        self.state_label = StatusLabel("Reading state", bar)
+        self.closure_label = StatusLabel("Last result", bar)
         self.closure_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.voice_label = QLabel(bar)
-        self.voice_label.setAccessibleName("Voice in use")
-        self.latency_label = QLabel(bar)
-        self.latency_label.setAccessibleName("Time to first audio")
+        self.voice_label = StatusLabel("Voice in use", bar)
+        self.latency_label = StatusLabel("Time to first audio", bar)
         bar.addWidget(self.state_label)
         bar.addWidget(self.closure_label, 1)
         bar.addPermanentWidget(self.voice_label)
@@ -199,10 +213,24 @@ class MainWindow(QMainWindow):
         label.setToolTip(text)
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
 
+    @contextmanager
+    def returning_focus(self) -> Iterator[None]:
+        """Around a dialog: afterwards the focus is back where it was, whether the dialog was accepted or left
+        with Escape (not every window manager reactivates the window a dialog came from)."""
+        widget = QApplication.focusWidget()
+        try:
+            yield
+        finally:
+            self.activateWindow()
+            if widget is not None and widget.window() is self:
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
     @Slot()
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.keys, self.catalog, self)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+        with self.returning_focus():
+            accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
+        if accepted:
             self.apply_settings()
 
     def apply_settings(self) -> None:
@@ -226,13 +254,23 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(self.settings.font_points * self.zoom / 100)
         self.editor.setFont(font)
 
+    def _open_menus(self) -> None:
+        """F10, as in GNOME and Windows: the menus are not in the Tab order, so a key opens them."""
+        self.menuBar().setActiveAction(self.file_menu.menuAction())
+
+    def _insert_tab(self) -> None:
+        if not self.editor.isReadOnly():
+            self.editor.insertPlainText("\t")
+            self.editor.setFocus()
+
     def show_shortcuts(self) -> None:
         lines = []
         for action in self.findChildren(QAction):
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
             if keys:
                 lines.append(f"{action.text().replace('&', '')}: {keys}")
-        QMessageBox.information(self, "Keyboard shortcuts", "\n".join(sorted(lines)))
+        with self.returning_focus():
+            QMessageBox.information(self, "Keyboard shortcuts", "\n".join(sorted(lines)))
 
     def _is_mine(self, watched: QObject) -> bool:
         if watched is self.windowHandle():

@@ -207,6 +207,31 @@ def test_the_player_thread_is_gone_after_close(backend):
     assert {t.name for t in threading.enumerate()} <= before
 
 
+def test_a_finished_reading_leaves_the_device_idle(backend, alsa_capture):
+    """Once drained, the player writes nothing more and its thread sleeps (a laptop's battery and a headset's
+    power save depend on it); the next stream still starts with its lead-in."""
+    events = Events()
+    player = create_output(backend, events)
+    player.begin()
+    player.feed(b"\x01\x00" * 4800)
+    player.end_of_stream()
+    assert events.drained.wait(10)
+    played = len(alsa_capture())
+    busy = time.thread_time  # this thread's CPU: the player's is measured as the process's less it
+    process_before, own_before = time.process_time(), busy()
+    time.sleep(1.0)
+    player_cpu = (time.process_time() - process_before) - (busy() - own_before)
+    assert len(alsa_capture()) == played, "the device was written to after the reading ended"
+    assert player_cpu < 0.05, f"the player used {player_cpu:.2f} s of CPU in the second after the end"
+    events.drained.clear()
+    player.begin()
+    player.feed(b"\x01\x00" * 2400)
+    player.end_of_stream()
+    assert events.drained.wait(10)
+    assert alsa_capture()[played:played + LEAD] == bytes(LEAD), "the next stream starts with its lead-in"
+    player.close()
+
+
 # --- the cut policy ---------------------------------------------------------------------------------
 
 def speechlike(pattern):
