@@ -16,6 +16,9 @@ if [ "${1:-}" = "--tests" ]; then
     APT_PACKAGES+=(pulseaudio-utils libasound2-plugins)
     # The packaged app's build trims Qt's ICU data with ICU's icupkg and binutils' objcopy (aloud.spec).
     APT_PACKAGES+=(icu-devtools binutils)
+    # The accessibility test runs the window on a virtual X server with a private D-Bus session and the
+    # AT-SPI bus, and reads it as a screen reader does with Debian's pyatspi (tests/gui/test_atspi.py).
+    APT_PACKAGES+=(xvfb xdotool dbus-daemon at-spi2-core python3-pyatspi gir1.2-atspi-2.0)
     if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
         APT_PACKAGES+=(pulseaudio)
     fi
