@@ -24,7 +24,7 @@ class VoiceBar(QToolBar):
         voice_label = QLabel("&Voice:", self)
         self.picker = VoicePicker(catalog, self, settings.favourite_voices)
         self.picker.setAccessibleName("Voice")
-        self.picker.setAccessibleDescription("Type part of a name or language to find a voice")
+        self.picker.setAccessibleDescription("Type part of a name or language to find a voice (Ctrl+Shift+V)")
         self.picker.setToolTip("Voice (Ctrl+Shift+V; Ctrl+D makes it a favourite)")
         voice_label.setBuddy(self.picker)
         if not self.picker.set_model_name(settings.voice):
@@ -41,7 +41,7 @@ class VoiceBar(QToolBar):
         self.speed.setSuffix("×")
         self.speed.setValue(settings.speed)
         self.speed.setAccessibleName("Speaking speed")
-        self.speed.setAccessibleDescription("0.7 to 1.5 times normal speed, for Aura-2 voices")
+        self.speed.setAccessibleDescription("0.7 to 1.5 times normal speed, for Aura-2 voices (Alt+D)")
         self.speed.setToolTip("Speaking speed, 0.7-1.5× (Alt+D)")
         self.speed.valueChanged.connect(self._on_speed)
         speed_label.setBuddy(self.speed)

@@ -9,6 +9,7 @@ JSON object on its last line of output.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 
@@ -136,6 +137,14 @@ def main() -> None:
     report["shortcuts_page"] = [label.name for dialog in dialogs for label in walk(dialog)
                                 if label.getRole() == pyatspi.ROLE_LABEL and label.name]
     report["focus_before_escape"] = len(report["focus"])
+    press("Escape", 1.0)
+    # Settings (Ctrl+,): a chord, which AT-SPI's key synthesis does not make from key names; xdotool does.
+    subprocess.run(["xdotool", "key", "ctrl+comma"], check=False)
+    pump(1.5)
+    settings = [n for n in walk(app) if n.getRole() == pyatspi.ROLE_DIALOG and "Settings" in n.name]
+    report["settings"] = [describe(node) for dialog in settings for node in walk(dialog)
+                          if node.getRole() in INTERACTIVE and node.getState().contains(pyatspi.STATE_SHOWING)]
+    report["focus_before_settings_escape"] = len(report["focus"])
     press("Escape", 1.0)
     print(json.dumps(report))
 

@@ -129,6 +129,10 @@ def test_every_interactive_object_on_the_bus_is_named(seen):
     buttons = {o["name"]: o["description"] for o in objects if o["role"] == "push button"}
     # The shortcut is in each toolbar button's description (its tooltip), where Orca reads it.
     assert buttons["Speak"] == "Speak (F5)" and buttons["Stop"] == "Stop (F7, Esc)"
+    # And the voice bar's: each control's description ends with the key that reaches it.
+    described = {o["role"]: o["description"] for o in objects if o["role"] in ("combo box", "spin button", "slider")}
+    assert described["combo box"].endswith("(Ctrl+Shift+V)") and described["spin button"].endswith("(Alt+D)")
+    assert described["slider"].endswith("(Alt+L)")
     assert {o["name"] for o in objects if o["role"] == "menu item"} >= {"File", "Playback", "Edit", "View", "Help"}
 
 
@@ -170,4 +174,12 @@ def test_f1_lists_the_shortcuts_and_escape_returns_to_the_document(seen):
     page = "\n".join(seen["shortcuts_page"])
     for line in ("Speak: F5", "Stop: F7, Esc", "Insert Tab Character: Ctrl+Tab", "Menus: F10"):
         assert line in page
-    assert seen["focus"][seen["focus_before_escape"]:] == ["text: Document"]
+    assert seen["focus"][seen["focus_before_escape"]:seen["focus_before_escape"] + 1] == ["text: Document"]
+
+
+def test_the_settings_dialog_is_named_throughout_and_escape_returns_to_the_document(seen):
+    controls = seen["settings"]
+    assert len(controls) >= 8, controls  # endpoint, URL, key, encoding, rate, backend, text size, theme, buttons
+    assert [c for c in controls if not c["label"].strip()] == []
+    assert seen["focus"][-1] == "text: Document"
+    assert seen["focus_before_settings_escape"] < len(seen["focus"])  # the focus did come back, after the dialog

@@ -100,3 +100,22 @@ def test_escape_from_a_dialog_returns_the_focus_where_it_was(window_for, qtbot):
     qtbot.keyClick(window.voice_bar.speed, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Settings
     assert escaped == ["SettingsDialog"]
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.voice_bar.speed, timeout=3000)
+
+
+def test_a_file_opened_at_launch_announces_nothing_about_reading(qtbot, tmp_path, monkeypatch):
+    from gui.main_window import MainWindow
+
+    said = []
+    monkeypatch.setattr(MainWindow, "announce", lambda self, text, label: said.append(text))
+    path = tmp_path / "book.txt"
+    path.write_text("A book opened from the command line.", encoding="utf-8")
+    window = MainWindow(path=str(path))
+    try:
+        qtbot.waitUntil(lambda: window.documents.path == path, timeout=10000)
+        qtbot.wait(200)
+        assert window.state_label.text() == "Ready"
+        assert not [s for s in said if s in ("Stopped", "Stopping…", "Finished")], said
+    finally:
+        window.editor.document().setModified(False)
+        window.shutdown()
+        window.close()
