@@ -179,8 +179,10 @@ def test_stop_in_the_middle_plays_nothing_more_and_a_new_stream_starts_at_once(a
     size_at_stop = len(alsa_capture())
     time.sleep(0.3)
     # simpleaudio's C thread may still write the 100 ms buffer it was about to write when the stop flag was
-    # set (and then drains the device); sounddevice aborts its stream: nothing at all.
-    allowed = RATE * 100 // 1000 * 2 if backend == "simpleaudio" else 0
+    # set, and then drains the device, which still holds the buffer before it: the file device writes
+    # them out as its null slave plays them, up to 217 ms after stop returned in a CI run on 2 loaded cores.
+    # sounddevice aborts its stream: nothing at all.
+    allowed = RATE * 250 // 1000 * 2 if backend == "simpleaudio" else 0
     settled = len(alsa_capture())
     assert settled - size_at_stop <= allowed, "nothing was played after stop returned"
     player.feed(tone)  # audio of a stopped stream is dropped

@@ -58,6 +58,10 @@ def test_f10_opens_the_menus(window_for, qtbot):
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is window.file_menu, timeout=3000)
     qtbot.keyClick(window.file_menu, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=3000)
+    qtbot.keyClick(window.editor, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # each menu's Alt+letter
+    qtbot.waitUntil(lambda: getattr(QApplication.activePopupWidget(), "title", lambda: "")() == "&Playback",
+                    timeout=3000)
+    qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_Escape)
 
 
 def test_status_fields_say_what_they_show(window_for):
