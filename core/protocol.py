@@ -6,6 +6,7 @@ Parsing happens here, at the edge; everything past this module works with the da
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -99,6 +100,14 @@ _RAW_PREVIEW = 200
 
 def _preview(text: str) -> str:
     return text if len(text) <= _RAW_PREVIEW else text[:_RAW_PREVIEW] + "…"
+
+
+def shown(text: str, limit: int = _RAW_PREVIEW) -> str:
+    """What a server said, fit to show: control and format characters (line breaks, escape sequences,
+    bidirectional overrides) dropped, and at most `limit` characters."""
+    if not text.isprintable():
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _str_field(payload: dict[str, Any], name: str, default: str | None = None) -> str:

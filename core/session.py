@@ -49,7 +49,7 @@ class ConnectError(Exception):
     def __str__(self) -> str:
         text = self.args[0]
         if self.detail and self.detail not in text:
-            text = f"{text} Server said: {self.detail}"
+            text = f"{text} Server said: {protocol.shown(self.detail)}"
         return text
 
 
@@ -80,6 +80,15 @@ def _handshake_error(exc: websocket.WebSocketBadStatusException) -> ConnectError
     if status >= 500 and status not in _STATUS_MESSAGES:
         kind, message = "server", f"The speech service has a problem (HTTP {status}): try again later."
     return ConnectError(kind, message, status=status, detail=detail, request_id=request_id)
+
+
+def _redirect_target(ws: websocket.WebSocket) -> str | None:
+    """Where a handshake answered with a redirect pointed (shown as text), or None if it was no redirect."""
+    response = getattr(ws, "handshake_response", None)
+    if response is None or not 300 <= response.status < 400:
+        return None
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    return protocol.shown(str(headers.get("location", "")))
 
 
 class ClosureKind(enum.Enum):
@@ -117,7 +126,7 @@ class Closure:
 def _closure_from_frame(data: bytes) -> Closure:
     if len(data) >= 2:
         code = struct.unpack("!H", data[:2])[0]
-        reason = data[2:].decode("utf-8", "replace")
+        reason = protocol.shown(data[2:].decode("utf-8", "replace"))
     else:
         code, reason = 1005, ""  # RFC 6455: no status code present
     if code == protocol.NORMAL_CLOSURE:
@@ -194,7 +203,9 @@ class Session:
             self._ws = ws
         host = urlsplit(self.url).hostname or self.url
         try:
-            ws.connect(self.url, header=self._headers(), timeout=self._connect_timeout)
+            # No redirects: the key's policy is judged for this URL, and websocket-client would resend the same
+            # headers, key included, to wherever a server pointed it (a plain ws:// host elsewhere, say).
+            ws.connect(self.url, header=self._headers(), timeout=self._connect_timeout, redirect_limit=0)
         except websocket.WebSocketBadStatusException as exc:
             raise _handshake_error(exc) from None
         except websocket.WebSocketAddressException:
@@ -208,6 +219,14 @@ class Session:
         except (OSError, websocket.WebSocketException) as exc:
             if self._aborted:
                 raise ConnectError("cancelled", "Stopped before the connection was open.") from None
+            redirect = _redirect_target(ws)
+            if redirect is not None:
+                raise ConnectError(
+                    "redirect",
+                    f"{host} redirected the connection to {redirect or 'another address'}. Aloud does not follow "
+                    "redirects, so that the API key goes only where it was meant to: use that address directly "
+                    "if you trust it.",
+                ) from None
             raise ConnectError("network", f"Could not connect to {host}: {exc}.") from None
         if self._aborted:
             ws.shutdown()

@@ -231,3 +231,82 @@ def test_abort_cancels_a_connect_in_progress():
         thread.join(5)
     assert time.monotonic() - started < 2
     assert errors[0].value.kind == "cancelled"
+
+
+class RedirectingServer(ScriptedServer):
+    """Answers every handshake with `status` and a Location: the server a hostile endpoint points the client at."""
+
+    def __init__(self, location: str, status: int = 302) -> None:
+        from websockets.sync.server import serve
+
+        def redirect(connection, request):
+            response = connection.respond(status, "")
+            response.headers["Location"] = location
+            return response
+
+        self.received = []
+        self._server = serve(lambda ws: None, "127.0.0.1", 0, process_request=redirect)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+
+class Listening:
+    """A plain TCP listener that notes whatever connects to it (and what it sends first)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.heard: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.sock.getsockname()[1]}/v1/speak"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            try:
+                self.heard.append(conn.recv(65536))
+            except OSError:
+                self.heard.append(b"")
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_refused_and_the_key_goes_nowhere_else(status):
+    elsewhere = Listening()
+    try:
+        with RedirectingServer(elsewhere.url, status) as server:
+            with pytest.raises(ConnectError) as caught:
+                open_session(server.url + "/v1/speak", api_key=KEY)
+        time.sleep(0.3)
+        assert elsewhere.heard == [], "the client followed the redirect"
+        error = caught.value
+        assert error.kind == "redirect"
+        assert str(error).startswith(f"127.0.0.1 redirected the connection to {elsewhere.url}. Aloud does not")
+    finally:
+        elsewhere.close()
+
+
+def test_control_characters_in_a_close_reason_are_not_shown(make_server):
+    def close_with_escapes(ws):
+        ws.recv()
+        ws.close(1008, "DATA-0000 \x1b[2J\x07bad\u202etext\n")
+
+    with ScriptedServer(close_with_escapes) as server:
+        session, rec = open_session(server.url)
+        session.speak("Hello.")
+        closure = session.wait(5)
+    assert closure.reason == "DATA-0000 [2Jbadtext"
+    assert "\x1b" not in str(closure) and "\u202e" not in str(closure)
