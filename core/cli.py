@@ -188,7 +188,8 @@ def _serve(args: argparse.Namespace, stdout: TextIO) -> int:
 
     limits = {} if not args.no_limits else {"chars_per_minute": None, "flushes_per_minute": None}
     try:
-        server = OfflineServer(ServerConfig(host=args.host, port=args.port, token=args.token, **limits))
+        server = OfflineServer(ServerConfig(host=args.host, port=args.port, token=args.token,
+                                            allowed_origins=tuple(args.allow_origin or ()), **limits))
         server.start()
     except (ValueError, OSError) as exc:
         raise CliError(f"cannot serve on {args.host}:{args.port}: {exc}") from None
@@ -252,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8765)
     serve_cmd.add_argument("--token", help="require this token (needed on a non-loopback host)")
+    serve_cmd.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                           help="let web pages from ORIGIN (e.g. https://app.example) use the server; by default "
+                                "a browser's handshake is refused")
     serve_cmd.add_argument("--for-parent", action="store_true", help=argparse.SUPPRESS)
     serve_cmd.add_argument("--no-limits", action="store_true",
                            help="do not enforce Deepgram's characters-per-minute and flush limits")

@@ -45,6 +45,7 @@ class ServerConfig:
     idle_timeout: float | None = None  # NET-0001 after this long with nothing from the client
     frame_bytes: int = 8192  # audio is sent in binary frames of at most this size
     max_message_bytes: int = 64 * 1024  # BIG-0000 beyond this
+    allowed_origins: tuple[str, ...] = ()  # web pages (by their Origin) that may use the server
 
 
 _RESAMPLE_SLICE = 4096  # engine samples (0.19 s at 22,050 Hz) resampled and sent at a time
@@ -306,6 +307,7 @@ class OfflineServer:
         return None
 
     def _accept(self, request: Request) -> tuple[SpeakOptions, EngineVoice]:
+        self._check_origin(request)
         parts = urlsplit(request.path)
         if parts.path.rstrip("/") != SPEAK_PATH:
             raise _Rejected(404, "NOT_FOUND", f"no endpoint at {parts.path}")
@@ -329,6 +331,22 @@ class OfflineServer:
         if voice is None or not self.engine.supports(voice.language):
             raise _Rejected(400, "INVALID_QUERY_PARAMETER", f"No such model: {options.model}")
         return options, EngineVoice(voice.name.lower(), voice.language, voice.gender)
+
+    def _check_origin(self, request: Request) -> None:
+        """Web pages in the user's browser must not drive this server (cross-site WebSocket hijacking). A browser
+        always sends its page's Origin: one other than this server's own address (which non-browser clients such
+        as websocket-client send) is refused unless allowed. On loopback, so is a Host header naming another
+        machine: a page whose name was made to point here (DNS rebinding) would otherwise look same-origin."""
+        host = request.headers.get("Host", "")
+        if is_loopback_host(self.config.host) and not is_loopback_host(urlsplit(f"//{host}").hostname):
+            raise _Rejected(403, "FORBIDDEN_HOST", f"this server answers only to a loopback address, not {protocol.shown(host)}")
+        origin = request.headers.get("Origin")
+        if origin is None or origin in self.config.allowed_origins:
+            return
+        if origin.lower() in (f"http://{host}".lower(), f"https://{host}".lower()):
+            return
+        raise _Rejected(403, "FORBIDDEN_ORIGIN", f"web pages may not use this server (Origin {protocol.shown(origin)}); "
+                                                 "serve --allow-origin allows one")
 
     def _handle(self, conn: ServerConnection) -> None:
         with self._lock:

@@ -238,3 +238,39 @@ def test_speed_parameter_changes_the_speaking_rate(offline_server):
         read_until_close(ws)
         durations[speed] = len(audio)
     assert durations[1.5] < 0.7 * durations[0.7]
+
+
+def _refused(url: str, **kwargs) -> int | None:
+    """The HTTP status a handshake gets refused with, or None when it is accepted."""
+    try:
+        raw_connect(url, **kwargs).close()
+    except websocket.WebSocketBadStatusException as exc:
+        return exc.status_code
+    return None
+
+
+def test_a_web_page_cannot_drive_the_server(make_server):
+    """Cross-site WebSocket hijacking: any page in the user's browser could otherwise read aloud through it."""
+    server = make_server()
+    url = f"{server.url}/v1/speak"
+    assert _refused(url, origin="https://evil.example") == 403
+    assert _refused(url, origin="http://127.0.0.1:1") == 403  # another local web server's page
+    assert _refused(url, origin="null") == 403  # a sandboxed page or a file
+    assert _refused(url) is None  # websocket-client sends the server's own address as Origin
+    assert _refused(url, suppress_origin=True) is None  # a client without one
+
+
+def test_a_page_whose_name_points_here_is_refused(make_server):
+    """DNS rebinding: a page at http://attacker.example:PORT, its name pointed at 127.0.0.1, is same-origin
+    by the headers; its Host names another machine."""
+    server = make_server()
+    port = server.url.rsplit(":", 1)[1]
+    assert _refused(f"{server.url}/v1/speak", host=f"attacker.example:{port}",
+                    origin=f"http://attacker.example:{port}") == 403
+    assert _refused(f"ws://localhost:{port}/v1/speak") is None
+
+
+def test_an_allowed_origin_may_use_the_server(make_server):
+    server = make_server(allowed_origins=("https://app.example",))
+    assert _refused(f"{server.url}/v1/speak", origin="https://app.example") is None
+    assert _refused(f"{server.url}/v1/speak", origin="https://other.example") == 403
