@@ -4,7 +4,6 @@ ExportWorker in its own thread). A QObject of its own, for the reason given in r
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +20,6 @@ from gui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
-
-
-_VISIBLE = re.compile(r"\S")
 
 
 class Documents(QObject):
@@ -197,7 +193,7 @@ class Documents(QObject):
         window = self.window
         text = window.text.text()
         start, end = window.text.selection() or (0, len(text))
-        if not _VISIBLE.search(text, start, end):  # no copy of a book to find that it is not empty
+        if not window.text.any_visible(start, end):
             self._say("Nothing to save: the document is empty.")
             return False
         if self.export_progress is not None:

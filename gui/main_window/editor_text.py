@@ -17,6 +17,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters Qt counts twice
+_VISIBLE = re.compile(r"\S")
 # What toPlainText makes of the characters a selection holds: paragraph and line separators (and the
 # frame marks) become line ends, no-break spaces spaces.
 _AS_PLAIN = str.maketrans({"\u2029": "\n", "\u2028": "\n", "\ufdd0": "\n", "\ufdd1": "\n", "\u00a0": " "})
@@ -107,6 +108,10 @@ class EditorText(QObject):
         if not self._astral:
             return offset
         return offset + bisect.bisect_left(self._astral, offset)
+
+    def any_visible(self, start: int, end: int) -> bool:
+        """Whether characters start to end hold anything but whitespace (found without copying them)."""
+        return _VISIBLE.search(self.text(), start, end) is not None
 
     def cursor_offset(self) -> int:
         return self.offset(self._editor.textCursor().position())

@@ -9,7 +9,6 @@ live on the QObject classes that define them.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -37,7 +36,6 @@ STATE_WORDS = {
     PlaybackState.FINISHED: "Finished",
     PlaybackState.FAILED: "Stopped by an error",
 }
-_VISIBLE = re.compile(r"\S")
 KEY_SOURCES = {"environment": "DEEPGRAM_API_KEY", "keyring": "the keyring"}
 
 
@@ -121,7 +119,7 @@ class ReadingControl(QObject):
             window.announce("Still opening the document: try again in a moment.", window.closure_label)
             return
         text = window.text.text()
-        if not _VISIBLE.search(text, start, end):  # stops at the first visible character: no copy of a book
+        if not window.text.any_visible(start, end):
             window.announce("Nothing to read: type or open some text first.", window.closure_label)
             return
         try:
