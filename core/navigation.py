@@ -13,23 +13,16 @@ from __future__ import annotations
 import itertools
 from typing import Iterator
 
-from core.chunking import _PARAGRAPH_BREAK, _SHORT_LINE, Segment, iter_segments
+from core.chunking import _PARAGRAPH_BREAK, _SHORT_LINE, Segment, _next_visible, iter_segments
 
 NEIGHBOURHOOD = 8_000  # characters looked back for the paragraph's start
-
-
-def _next_visible(text: str, pos: int) -> int:
-    end = len(text)
-    while pos < end and text[pos].isspace():
-        pos += 1
-    return pos
 
 
 def _last_paragraph_start(text: str, position: int, low: int) -> int | None:
     """The last paragraph start (the first visible character after a blank line) in [low, position]."""
     found = None
     for match in _PARAGRAPH_BREAK.finditer(text, low, position):
-        start = _next_visible(text, match.end())
+        start = _next_visible(text, match.end(), len(text))
         if start <= position and start < len(text):
             found = start
     return found
@@ -45,7 +38,7 @@ def _resynchronised(text: str, low: int, position: int) -> Iterator[Segment] | N
     newline = text.find("\n", low, low + 2 * _SHORT_LINE)
     if newline >= 0:
         misjudged = max(misjudged, newline)  # the line cut by the restart, judged short
-    exact_after = _next_visible(text, misjudged)
+    exact_after = _next_visible(text, misjudged, len(text))
     segments = iter_segments(text, low)
     for segment in segments:
         if segment.end > position:
@@ -115,7 +108,7 @@ def next_paragraph_start(text: str, position: int) -> int | None:
     while low > 0 and text[low - 1].isspace() and position - low < NEIGHBOURHOOD:
         low -= 1
     for match in _PARAGRAPH_BREAK.finditer(text, low):
-        start = _next_visible(text, match.end())
+        start = _next_visible(text, match.end(), len(text))
         if start > position and start < len(text):
             return start
         if start >= len(text):
