@@ -14,6 +14,7 @@ from typing import TextIO
 
 from core import protocol
 from core.endpoints import API_KEY_ENV, Preference, choose_endpoint, environment_key, stop_embedded_server
+from core.offline.config import ServerConfig
 from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions
 from core.playback import (
     BACKENDS, DEFAULT_LEAD_IN_MS, AudioError, Playback, PlaybackListener, PlaybackRequest, PlaybackResult,
@@ -184,12 +185,20 @@ def _serve(args: argparse.Namespace, stdout: TextIO) -> int:
         from core.offline.child import serve_for_parent
 
         return serve_for_parent()
-    from core.offline.server import OfflineServer, ServerConfig  # only this command needs the server
+    from core.offline.server import OfflineServer  # only this command needs the server
 
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"port {args.port} is outside 0-65535 (0 picks a free one)")
+    if args.max_connections < 1:
+        raise CliError(f"--max-connections {args.max_connections} is below 1")
+    if args.idle_timeout < 0:
+        raise CliError(f"--idle-timeout {args.idle_timeout:g} is below 0")
     limits = {} if not args.no_limits else {"chars_per_minute": None, "flushes_per_minute": None}
     try:
         server = OfflineServer(ServerConfig(host=args.host, port=args.port, token=args.token,
-                                            allowed_origins=tuple(args.allow_origin or ()), **limits))
+                                            allowed_origins=tuple(args.allow_origin or ()),
+                                            max_connections=args.max_connections,
+                                            idle_timeout=args.idle_timeout or None, **limits))
         server.start()
     except (ValueError, OSError) as exc:
         raise CliError(f"cannot serve on {args.host}:{args.port}: {exc}") from None
@@ -256,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                            help="let web pages from ORIGIN (e.g. https://app.example) use the server; by default "
                                 "a browser's handshake is refused")
+    serve_cmd.add_argument("--max-connections", type=int, default=ServerConfig.max_connections, metavar="N",
+                           help="connections at once, handshakes included; beyond, HTTP 503 "
+                                f"(default {ServerConfig.max_connections})")
+    serve_cmd.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, metavar="SECONDS",
+                           help="close a connection that sent nothing for this long, with 1011 NET-0001 "
+                                f"(default {ServerConfig.idle_timeout:g}; 0: never)")
     serve_cmd.add_argument("--for-parent", action="store_true", help=argparse.SUPPRESS)
     serve_cmd.add_argument("--no-limits", action="store_true",
                            help="do not enforce Deepgram's characters-per-minute and flush limits")

@@ -53,9 +53,15 @@ class Endpoint:
     def offline(self) -> bool:
         return self.kind is EndpointKind.OFFLINE
 
+    @property
+    def falls_back_offline(self) -> bool:
+        """Deepgram, chosen because a key is set: with no network, readings go to the offline voice instead (a
+        URL the user gave is what they asked for, and its failure is said as it is)."""
+        return self.kind is EndpointKind.DEEPGRAM
+
     def url(self) -> str:
         """The base URL to connect to, starting the embedded offline voice if this is it."""
-        return embedded_server().url if self.offline else self.base_url
+        return offline_url() if self.offline else self.base_url
 
     def __repr__(self) -> str:  # never show the key, even in a traceback or a debug log
         key = "set" if self.api_key else "none"
@@ -128,11 +134,14 @@ def embedded_server() -> OfflineServer | VoiceProcess:
                 # Imported here: the server pulls in `websockets`, which a reading elsewhere never needs.
                 from core.offline.server import OfflineServer, ServerConfig
 
-                # The app's own server need not hold its own client to Deepgram's rate limits.
-                config = ServerConfig(chars_per_minute=None, flushes_per_minute=None)
-                _embedded = OfflineServer(config).start()
+                _embedded = OfflineServer(ServerConfig.embedded()).start()
             log.info("offline voice listening on %s", _embedded.url)
         return _embedded
+
+
+def offline_url() -> str:
+    """The embedded offline voice's base URL, starting it if need be. Raises OSError when it cannot start."""
+    return embedded_server().url
 
 
 def start_embedded_server_in_background() -> None:

@@ -87,7 +87,10 @@ def normalize_base_url(base_url: str) -> str:
     text = base_url.strip()
     if "://" not in text:
         raise OptionError(f"endpoint {base_url!r} needs a scheme, e.g. wss://host or ws://host:port")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unclosed [ in an IPv6 address
+        raise OptionError(f"endpoint {base_url!r} is not a valid URL ({exc})") from None
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme.lower(), parts.scheme.lower())
     if scheme not in ("ws", "wss"):
         raise OptionError(f"endpoint {base_url!r} must use ws://, wss://, http:// or https://")

@@ -98,23 +98,21 @@ ServerEvent = Union[Metadata, Flushed, Cleared, Warning, Error, Unknown]
 _RAW_PREVIEW = 200
 
 
-def _preview(text: str) -> str:
-    return text if len(text) <= _RAW_PREVIEW else text[:_RAW_PREVIEW] + "…"
-
-
 def shown(text: str, limit: int = _RAW_PREVIEW) -> str:
     """What a server said, fit to show: control and format characters (line breaks, escape sequences,
     bidirectional overrides) dropped, and at most `limit` characters."""
+    cut = len(text) > 4 * limit
+    text = text[: 4 * limit]  # what follows would be cut anyway: a huge message costs no more than a short one
     if not text.isprintable():
         text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
-    return text if len(text) <= limit else text[:limit] + "…"
+    return text[:limit] + "…" if cut or len(text) > limit else text
 
 
 def _str_field(payload: dict[str, Any], name: str, default: str | None = None) -> str:
     value = payload.get(name, default)
     if not isinstance(value, str):
         raise ValueError(f"field {name!r} should be a string, got {type(value).__name__}")
-    return value
+    return shown(value)
 
 
 def _int_field(payload: dict[str, Any], name: str) -> int:
@@ -130,12 +128,12 @@ def parse_server_text(raw: str) -> ServerEvent:
     try:
         payload = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        return Error(f"server sent invalid JSON: {exc}", _preview(raw))
+        return Error(f"server sent invalid JSON: {exc}", shown(raw))
     if not isinstance(payload, dict):
-        return Error("server sent JSON that is not an object", _preview(raw))
+        return Error("server sent JSON that is not an object", shown(raw))
     kind = payload.get("type")
     if not isinstance(kind, str):
-        return Error("server message has no 'type'", _preview(raw))
+        return Error("server message has no 'type'", shown(raw))
     try:
         if kind == "Metadata":
             return Metadata(
@@ -156,9 +154,9 @@ def parse_server_text(raw: str) -> ServerEvent:
                 description = "" if description is None else str(description)
             if not isinstance(code, str):
                 code = str(code)
-            return Warning(description or "(no description)", code)
+            return Warning(shown(description) or "(no description)", shown(code, 60))
     except ValueError as exc:
-        return Error(f"malformed {kind} message: {exc}", _preview(raw))
+        return Error(f"malformed {shown(kind, 60)} message: {exc}", shown(raw))
     return Unknown(kind, payload)
 
 

@@ -13,7 +13,8 @@ from typing import Callable
 from core import protocol
 from core.chunking import Segment, speakable
 from core.pacing import Limits, Pacer
-from core.session import Closure, ConnectError, Session
+from core.handshake import NO_CONNECTION, ConnectError
+from core.session import Closure, Session
 from core.tracking import Span, TextAudioMap, plan_segments
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ class ReaderConfig:
     # Without one (saving audio): at most this many characters sent beyond those whose audio has arrived, so
     # that a book is not poured into the server's buffer (and held here as text waiting for its audio).
     send_ahead_chars: int = 6000
+    # Where to read instead when `url` cannot be reached at all (no network): the offline voice, never sent
+    # the key. None: the failure ends the reading.
+    fallback_url: str | Callable[[], str] | None = None
 
 
 class Reader:
@@ -158,34 +162,18 @@ class Reader:
     def _run(self) -> None:
         config = self.config
         try:
-            url = config.url() if callable(config.url) else config.url
-        except OSError as exc:
-            self._finish(ReadResult(error=ConnectError("unavailable", f"Cannot start the offline voice: {exc}.")))
-            return
-        session = Session(
-            url,
-            _SessionAdapter(self),
-            api_key=config.api_key,
-            allow_insecure_key=config.allow_insecure_key,
-            connect_timeout=config.connect_timeout,
-            reply_timeout=config.reply_timeout,
-            close_timeout=config.close_timeout,
-        )
-        with self._cond:
-            if self._stopping:
-                self._finish(ReadResult(stopped=True))
-                return
-            self._session = session
-        try:
-            session.connect()
+            session = self._open(config.url, config.api_key)
         except ConnectError as exc:
-            self._finish(ReadResult(error=exc, stopped=self._stopping))
-            return
-        with self._cond:
-            self._connected = True
-            abandoned = self._result is not None
-        if abandoned:  # stopped during the handshake, and already reported as such
-            session.abort()
+            if exc.kind not in NO_CONNECTION or config.fallback_url is None or self._stopping:
+                self._finish(ReadResult(error=exc, stopped=self._stopping))
+                return
+            self.listener.on_warning(f"{exc} Reading with the offline voice instead.")
+            try:
+                session = self._open(config.fallback_url, None)
+            except ConnectError as fallback_failed:
+                self._finish(ReadResult(error=fallback_failed, stopped=self._stopping))
+                return
+        if session is None:  # stopped during the handshake, and already reported as such
             return
         if session.key_withheld:
             self.listener.on_warning(
@@ -215,6 +203,36 @@ class Reader:
             audio_bytes=self._audio_bytes,
             chars_sent=self._chars_sent,
         ))
+
+    def _open(self, url: str | Callable[[], str], api_key: str | None) -> Session | None:
+        """A connected session, or None when the reading was stopped meanwhile. Raises ConnectError."""
+        config = self.config
+        try:
+            url = url() if callable(url) else url
+        except OSError as exc:
+            raise ConnectError("unavailable", f"Cannot start the offline voice: {exc}.") from None
+        session = Session(
+            url,
+            _SessionAdapter(self),
+            api_key=api_key,
+            allow_insecure_key=config.allow_insecure_key,
+            connect_timeout=config.connect_timeout,
+            reply_timeout=config.reply_timeout,
+            close_timeout=config.close_timeout,
+        )
+        with self._cond:
+            if self._stopping:
+                self._finish(ReadResult(stopped=True))
+                return None
+            self._session = session
+        session.connect()
+        with self._cond:
+            self._connected = True
+            abandoned = self._result is not None
+        if abandoned:
+            session.abort()
+            return None
+        return session
 
     def _send_all(self, session: Session) -> None:
         with self._cond:

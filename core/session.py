@@ -1,4 +1,4 @@
-"""One /v1/speak WebSocket connection: handshake, a receive thread, thread-safe sends, and a clean close.
+"""One /v1/speak WebSocket connection: a receive thread, thread-safe sends, and a clean close.
 
 A listener gets audio bytes, typed events, and exactly one final `on_closed(Closure)`.
 """
@@ -6,10 +6,8 @@ A listener gets audio bytes, typed events, and exactly one final `on_closed(Clos
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import socket
-import ssl
 import struct
 import threading
 import time
@@ -20,75 +18,14 @@ from urllib.parse import urlsplit
 import websocket
 
 from core import __version__, protocol
+from core.frames import BINARY, CLOSE, TEXT, BoundedWebSocket, MessageTooLarge
+from core.handshake import ConnectError, open_connection
 from core.options import may_send_key
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"Aloud/{__version__} (websocket-client)"
 _POLL_SECONDS = 0.1  # how often the receive thread looks up from a silent socket
-
-
-class ConnectError(Exception):
-    """The connection could not be opened. `str()` is a sentence for the user."""
-
-    def __init__(
-        self,
-        kind: str,
-        message: str,
-        *,
-        status: int | None = None,
-        detail: str = "",
-        request_id: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind  # auth, forbidden, rate_limited, bad_request, server, http, dns, refused, timeout, tls, network
-        self.status = status
-        self.detail = detail
-        self.request_id = request_id
-
-    def __str__(self) -> str:
-        text = self.args[0]
-        if self.detail and self.detail not in text:
-            text = f"{text} Server said: {protocol.shown(self.detail)}"
-        return text
-
-
-_STATUS_MESSAGES = {
-    400: ("bad_request", "The server rejected a setting (HTTP 400): check the voice, encoding and sample rate."),
-    401: ("auth", "The API key was refused (HTTP 401): check the Deepgram API key in Settings or DEEPGRAM_API_KEY."),
-    402: ("auth", "The Deepgram account has no credit left (HTTP 402)."),
-    403: ("forbidden", "This API key is not allowed to use text-to-speech (HTTP 403)."),
-    404: ("bad_request", "The server has no /v1/speak endpoint at this address (HTTP 404): check the endpoint URL."),
-    429: ("rate_limited", "Too many requests at once for this account (HTTP 429): wait a moment and try again."),
-}
-
-
-def _handshake_error(exc: websocket.WebSocketBadStatusException) -> ConnectError:
-    status = exc.status_code
-    headers = {k.lower(): v for k, v in (exc.resp_headers or {}).items()}
-    detail = headers.get("dg-error", "")
-    request_id = headers.get("dg-request-id", "")
-    if exc.resp_body:
-        try:
-            body = json.loads(exc.resp_body)
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if isinstance(body, dict):
-            detail = detail or str(body.get("err_msg") or body.get("message") or "")
-            request_id = request_id or str(body.get("request_id") or "")
-    kind, message = _STATUS_MESSAGES.get(status, ("http", f"The server refused the connection (HTTP {status})."))
-    if status >= 500 and status not in _STATUS_MESSAGES:
-        kind, message = "server", f"The speech service has a problem (HTTP {status}): try again later."
-    return ConnectError(kind, message, status=status, detail=detail, request_id=request_id)
-
-
-def _redirect_target(ws: websocket.WebSocket) -> str | None:
-    """Where a handshake answered with a redirect pointed (shown as text), or None if it was no redirect."""
-    response = getattr(ws, "handshake_response", None)
-    if response is None or not 300 <= response.status < 400:
-        return None
-    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-    return protocol.shown(str(headers.get("location", "")))
 
 
 class ClosureKind(enum.Enum):
@@ -126,6 +63,7 @@ class Closure:
 def _closure_from_frame(data: bytes) -> Closure:
     if len(data) >= 2:
         code = struct.unpack("!H", data[:2])[0]
+        # Read leniently: a reason that is not UTF-8 or longer than the RFC allows is still what the server said.
         reason = protocol.shown(data[2:].decode("utf-8", "replace"))
     else:
         code, reason = 1005, ""  # RFC 6455: no status code present
@@ -178,7 +116,11 @@ class Session:
         self._close_sent_at: float | None = None
         self._aborted = False
         self._flushes_pending = 0
-        self._last_receive = 0.0
+        self._flushes_sent = 0
+        self._next_flushed_id = 0  # Flushed ids count up from 0 per connection
+        self._clears_sent = 0
+        self._next_cleared_id = 0
+        self._last_reply = 0.0  # when audio, Flushed or Cleared last came (what a pending Flush waits for)
         self.key_withheld = False
 
     # --- opening ----------------------------------------------------------------------------
@@ -196,43 +138,17 @@ class Session:
 
     def connect(self) -> None:
         """Open the connection and start receiving. Raises ConnectError with a user-facing message."""
-        ws = websocket.WebSocket(enable_multithread=True)
+        ws = BoundedWebSocket(slice_seconds=_POLL_SECONDS)
         with self._state_lock:
             if self._aborted:
                 raise ConnectError("cancelled", "Stopped before the connection was open.")
             self._ws = ws
-        host = urlsplit(self.url).hostname or self.url
-        try:
-            # No redirects: the key's policy is judged for this URL, and websocket-client would resend the same
-            # headers, key included, to wherever a server pointed it (a plain ws:// host elsewhere, say).
-            ws.connect(self.url, header=self._headers(), timeout=self._connect_timeout, redirect_limit=0)
-        except websocket.WebSocketBadStatusException as exc:
-            raise _handshake_error(exc) from None
-        except websocket.WebSocketAddressException:
-            raise ConnectError("dns", f"Cannot find the server {host}: check the address and the network.") from None
-        except ConnectionRefusedError:
-            raise ConnectError("refused", f"{host} refused the connection: is the server running?") from None
-        except (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException):
-            raise ConnectError("timeout", f"{host} did not answer within {self._connect_timeout:g} s.") from None
-        except ssl.SSLError as exc:
-            raise ConnectError("tls", f"Secure connection to {host} failed: {exc.reason or exc}.") from None
-        except (OSError, websocket.WebSocketException) as exc:
-            if self._aborted:
-                raise ConnectError("cancelled", "Stopped before the connection was open.") from None
-            redirect = _redirect_target(ws)
-            if redirect is not None:
-                raise ConnectError(
-                    "redirect",
-                    f"{host} redirected the connection to {redirect or 'another address'}. Aloud does not follow "
-                    "redirects, so that the API key goes only where it was meant to: use that address directly "
-                    "if you trust it.",
-                ) from None
-            raise ConnectError("network", f"Could not connect to {host}: {exc}.") from None
+        open_connection(ws, self.url, self._headers(), self._connect_timeout, lambda: self._aborted)
         if self._aborted:
             ws.shutdown()
             raise ConnectError("cancelled", "Stopped before the connection was open.")
         ws.settimeout(_POLL_SECONDS)
-        self._last_receive = time.monotonic()
+        self._last_reply = time.monotonic()
         self._thread = threading.Thread(target=self._receive_loop, name="aloud-session-rx", daemon=True)
         self._thread.start()
 
@@ -255,8 +171,12 @@ class Session:
             if isinstance(message, protocol.Flush):
                 with self._state_lock:
                     if self._flushes_pending == 0:
-                        self._last_receive = time.monotonic()
+                        self._last_reply = time.monotonic()
                     self._flushes_pending += 1
+                    self._flushes_sent += 1
+            elif isinstance(message, protocol.Clear):
+                with self._state_lock:
+                    self._clears_sent += 1
             elif isinstance(message, protocol.Close):
                 self._close_sent_at = time.monotonic()
         return True
@@ -314,40 +234,54 @@ class Session:
             )
         with self._state_lock:
             waiting = self._flushes_pending > 0
-            silent_for = now - self._last_receive
+            silent_for = now - self._last_reply
         if waiting and silent_for > self._reply_timeout:
             return Closure(
                 ClosureKind.TIMEOUT,
-                message=f"the server sent nothing for {silent_for:.0f} s while audio was expected",
+                message=f"no audio came for {silent_for:.0f} s while audio was expected",
             )
         return None
 
     def _receive_loop(self) -> None:
         ws = self._ws
-        assert ws is not None
+        assert isinstance(ws, BoundedWebSocket)
         closure: Closure | None = None
         try:
             while closure is None:
                 try:
-                    opcode, frame = ws.recv_data_frame(True)
+                    message = ws.next_message()
                 except websocket.WebSocketTimeoutException:
+                    message = None
+                if message is None:  # nothing, a ping, or part of a message: none of it is a reply
                     closure = self._overdue()
                     continue
-                except websocket.WebSocketPayloadException as exc:
-                    # A text frame that is not UTF-8: the frame is consumed, the stream is still in step.
-                    self._deliver_event(protocol.Error(f"server sent a text frame that is not UTF-8 ({exc})"))
+                opcode, data = message
+                if opcode == CLOSE:
+                    try:
+                        ws.send_close()
+                    except (OSError, websocket.WebSocketException):
+                        pass
+                    closure = _closure_from_frame(data)
                     continue
-                with self._state_lock:
-                    self._last_receive = time.monotonic()
-                if opcode == websocket.ABNF.OPCODE_BINARY:
+                if opcode == BINARY:
+                    self._note_reply()
                     if self._close_sent_at is None:
-                        self._listener.on_audio(frame.data)
-                elif opcode == websocket.ABNF.OPCODE_TEXT:
-                    data = frame.data
-                    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-                    self._deliver_event(protocol.parse_server_text(text))
-                elif opcode == websocket.ABNF.OPCODE_CLOSE:
-                    closure = _closure_from_frame(frame.data)
+                        self._listener.on_audio(data)
+                elif opcode == TEXT:
+                    try:
+                        text = data.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        self._deliver_event(protocol.Error(f"server sent a text frame that is not UTF-8 ({exc})"))
+                    else:
+                        self._deliver_event(protocol.parse_server_text(text))
+                # A stream of messages that are not what a Flush awaits (or of audio after Close) must not
+                # keep the client waiting: the deadlines are checked after every one.
+                closure = self._overdue()
+        except MessageTooLarge as exc:
+            closure = Closure(ClosureKind.DROPPED, message=f"{exc}: Aloud refused it and closed the connection")
+        except websocket.WebSocketProtocolException as exc:
+            closure = Closure(ClosureKind.DROPPED,
+                              message=f"the server broke the WebSocket protocol ({protocol.shown(str(exc))})")
         except (OSError, websocket.WebSocketException) as exc:
             if self._aborted:
                 closure = Closure(ClosureKind.DROPPED, message="the connection was cut off by Aloud")
@@ -366,15 +300,34 @@ class Session:
             self._done.set()
             self._listener.on_closed(self._closure)
 
+    def _note_reply(self) -> None:
+        with self._state_lock:
+            self._last_reply = time.monotonic()
+
     def _deliver_event(self, event: protocol.ServerEvent) -> None:
         if isinstance(event, protocol.Warning) and event.code == protocol.EXCESSIVE_FLUSH:
             # The server ignored a Flush: no Flushed will come for it.
             with self._state_lock:
                 self._flushes_pending = max(0, self._flushes_pending - 1)
-        elif isinstance(event, (protocol.Flushed, protocol.Cleared)):
+        elif isinstance(event, protocol.Flushed):
             with self._state_lock:
-                if isinstance(event, protocol.Cleared):
-                    self._flushes_pending = 0
-                else:
+                # An id the server owes: counted from 0, and below the Flushes sent. A server that counts the
+                # Flushes it ignored may skip ids; one that repeats an id, or names a Flush never sent, is
+                # ignored, as taking it would tie the wrong audio to the text.
+                expected = self._next_flushed_id <= event.sequence_id < self._flushes_sent
+                if expected:
+                    self._next_flushed_id = event.sequence_id + 1
                     self._flushes_pending = max(0, self._flushes_pending - 1)
+                    self._last_reply = time.monotonic()
+            if not expected:
+                event = protocol.Error(f"Flushed with sequence_id {event.sequence_id} answers no Flush that was sent")
+        elif isinstance(event, protocol.Cleared):
+            with self._state_lock:
+                expected = self._next_cleared_id <= event.sequence_id < self._clears_sent
+                if expected:  # the server dropped what it owed
+                    self._next_cleared_id = event.sequence_id + 1
+                    self._flushes_pending = 0
+                    self._last_reply = time.monotonic()
+            if not expected:
+                event = protocol.Error(f"Cleared with sequence_id {event.sequence_id} answers no Clear that was sent")
         self._listener.on_event(event)

@@ -84,8 +84,7 @@ def serve_for_parent() -> int:
     from core.offline.server import OfflineServer, ServerConfig
 
     logging.basicConfig(level=logging.WARNING, format="aloud offline voice: %(levelname)s %(name)s: %(message)s")
-    # The app's own server need not hold its own client to Deepgram's rate limits.
-    server = OfflineServer(ServerConfig(port=0, chars_per_minute=None, flushes_per_minute=None)).start()
+    server = OfflineServer(ServerConfig.embedded()).start()
     try:
         print(f"{_READY}{server.url}", flush=True)
         while sys.stdin.read(4096):

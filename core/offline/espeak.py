@@ -23,6 +23,10 @@ _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
 _RATE = 1  # espeakRATE
 _DEFAULT_WPM = 175
+# Audio per callback. The synthesis runs without the interpreter lock; each callback must take it back, which
+# with other threads busy (other clients' resampling) can wait a switch interval of 5 ms or more. eSpeak's
+# default of 60 ms made a sentence's synthesis wait that long hundreds of times (bench.server_load).
+_BUFFER_MS = 2000
 
 # eSpeak voice per Aura language. Aura's Spanish voices are mostly Latin American.
 _LANGUAGES = {"en": "en-us", "es": "es-419", "de": "de", "nl": "nl", "fr": "fr", "it": "it", "ja": "ja"}
@@ -52,7 +56,7 @@ class _Library:
         lib.espeak_Synth.restype = ctypes.c_int
         # espeak_Initialize wants the folder that contains espeak-ng-data.
         data_parent = str(Path(espeakng_loader.get_data_path()).parent).encode()
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_parent, 0)
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_parent, 0)
         if rate <= 0:
             raise EspeakError(f"eSpeak NG failed to initialise (data in {data_parent.decode()})")
         self.lib = lib

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core import protocol
 from core.audio import AudioError, AudioListener, AudioOutput
+from core.endpoints import offline_url
 from core.options import speak_url
 from core.playback.events import (
     Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
@@ -50,6 +51,8 @@ class Playback:
         # The URL is found on the reading's thread: the offline voice may have to start first.
         config = ReaderConfig(lambda: speak_url(endpoint.url(), options), endpoint.api_key,
                               endpoint.allow_insecure_key, endpoint.limits)
+        if endpoint.falls_back_offline:
+            config.fallback_url = lambda: speak_url(offline_url(), options)
         played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
         self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
                               played_bytes=played)

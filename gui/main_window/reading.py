@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 
 from core import navigation
 from core.endpoints import Endpoint, Preference, choose_endpoint, start_embedded_server_in_background
@@ -238,7 +239,10 @@ class ReadingControl(QObject):
 
     @Slot(str)
     def _on_warning(self, message: str) -> None:
-        self.window.statusBar().showMessage(message, 10000)
+        # Warnings are rare and change what is heard (the offline voice reading instead, say): said, not only shown.
+        status_bar = self.window.statusBar()
+        status_bar.showMessage(message, 10000)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(status_bar, message))
 
     @Slot(str)
     def _on_audio_error(self, message: str) -> None:

@@ -168,8 +168,8 @@ class ToneVoiceServer(ScriptedServer):
                 for at in range(0, len(audio), self.FRAME_BYTES):
                     ws.send(audio[at:at + self.FRAME_BYTES])
                 self.sent += audio
-                flushes += 1
                 ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+                flushes += 1
             elif kind == "Close":
                 ws.close(1000)
                 return
@@ -193,9 +193,9 @@ class ByteVoiceServer(ScriptedServer):
             if kind == "Speak":
                 pending += len(json.loads(message)["text"])
             elif kind == "Flush":
-                flushes += 1
                 ws.send(b"\x01" * (pending * self.bytes_per_char))
                 ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+                flushes += 1
                 pending = 0
             elif kind == "Close":
                 ws.close(1000)

@@ -3,6 +3,7 @@
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -71,6 +72,8 @@ def test_text_from_stdin_and_from_a_file(tmp_path):
     (["speak", "Hi", "--url", "nohost", "--no-play"], "needs a scheme"),
     (["speak", "Hi", "--voice", "aura-2-nobody-en", "--no-play"], "unknown voice 'aura-2-nobody-en'"),
     (["speak", "--file", "/bin/ls", "--no-play"], "/bin/ls is not a text file: it holds NUL bytes"),
+    (["speak", "Hi", "--url", "ws://[::1", "--no-play"], "endpoint 'ws://[::1' is not a valid URL"),
+    (["serve", "--port", "99999"], "port 99999 is outside 0-65535"),
 ])
 def test_bad_input_gets_a_clear_message_and_status_2(argv, message, capsys):
     code, _ = run(*argv)
@@ -205,3 +208,27 @@ def test_a_device_an_endless_pipe_and_an_oversized_file_are_refused_at_once(tmp_
                          capture_output=True, text=True, timeout=30, env=env)
     assert big.returncode == 2 and "huge.txt is larger than 200 MB" in big.stderr
     assert "Traceback" not in zero.stderr + pipe.stderr + big.stderr
+
+
+def test_with_a_key_and_no_network_the_offline_voice_reads_instead(monkeypatch, tmp_path):
+    # "Deepgram" at a loopback port nothing listens on: the connection is refused, as with no network.
+    refused = socket.create_server(("127.0.0.1", 0))
+    port = refused.getsockname()[1]
+    refused.close()
+    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", f"ws://127.0.0.1:{port}")
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "dg-key-for-no-network")
+    out = tmp_path / "fallback.wav"
+    code, text = run("speak", "Hello there.", "--out", str(out), "--no-play")
+    assert code == 0, text
+    assert "Warning: 127.0.0.1 refused the connection: is the server running? Reading with the offline voice " \
+           "instead." in text
+    assert text.strip().splitlines()[-2] == "Closed: 1000 Normal Closure"
+    assert read_wav(out)[3] and "dg-key-for-no-network" not in text
+
+
+def test_a_url_the_user_gave_does_not_fall_back(monkeypatch):
+    refused = socket.create_server(("127.0.0.1", 0))
+    port = refused.getsockname()[1]
+    refused.close()
+    code, text = run("speak", "Hello.", "--url", f"ws://127.0.0.1:{port}", "--no-play")
+    assert code == 1 and "refused the connection" in text and "offline voice instead" not in text

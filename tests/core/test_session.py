@@ -175,6 +175,7 @@ def test_close_that_is_never_confirmed_still_ends():
 def test_malformed_and_unknown_server_frames_do_not_end_the_session():
     def handler(conn):
         conn.recv()
+        conn.recv()
         conn.send("{broken json")
         conn.send("[]")
         conn.send('{"type": "Flushed", "sequence_id": "zero"}')
@@ -188,6 +189,7 @@ def test_malformed_and_unknown_server_frames_do_not_end_the_session():
     with ScriptedServer(handler) as server:
         session, rec = open_session(server.url + "/v1/speak")
         session.speak("hi")
+        session.flush()
         closure = session.wait(5)
     assert closure.ok
     assert sum(isinstance(e, Error) for e in rec.events) == 4

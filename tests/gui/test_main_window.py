@@ -271,3 +271,21 @@ def test_ctrl_alone_stops_speech_but_ctrl_shortcuts_do_not(window_for, qtbot, of
     qtbot.keyPress(window.editor, Qt.Key.Key_Control)
     qtbot.keyRelease(window.editor, Qt.Key.Key_Control)
     qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
+
+
+def test_with_a_key_and_no_network_the_status_bar_says_the_offline_voice_reads(window_for, qtbot, monkeypatch):
+    import socket
+
+    refused = socket.create_server(("127.0.0.1", 0))
+    port = refused.getsockname()[1]
+    refused.close()
+    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", f"ws://127.0.0.1:{port}")
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "dg-key-for-no-network")
+    window = window_for()
+    window.settings.endpoint = "deepgram"
+    window.apply_settings()
+    window.editor.setPlainText("Hello there.")
+    window.reading.speak()
+    qtbot.waitUntil(lambda: "offline voice instead" in window.statusBar().currentMessage(), timeout=10000)
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FINISHED, timeout=15000)
+    assert window.closure_label.text().startswith("Closed: 1000 Normal Closure")
