@@ -163,11 +163,8 @@ class Session:
         with self._send_lock:
             if self._close_sent_at is not None:
                 return False
-            try:
-                ws.send(payload)
-            except (OSError, websocket.WebSocketException) as exc:
-                log.info("send failed: %s", exc)
-                return False
+            # Counted before it goes: the answer can arrive before the line after send() runs, and an answer
+            # to a Flush not yet counted would look like one to a Flush never sent.
             if isinstance(message, protocol.Flush):
                 with self._state_lock:
                     if self._flushes_pending == 0:
@@ -179,6 +176,11 @@ class Session:
                     self._clears_sent += 1
             elif isinstance(message, protocol.Close):
                 self._close_sent_at = time.monotonic()
+            try:
+                ws.send(payload)
+            except (OSError, websocket.WebSocketException) as exc:
+                log.info("send failed: %s", exc)  # the connection is gone: its receive thread ends it
+                return False
         return True
 
     def speak(self, text: str) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from core.cli import main
 from core.frames import MAX_MESSAGE_BYTES
 from core.reader import Reader, ReaderConfig, ReaderListener
+from core.protocol import Flushed
 from core.session import ClosureKind, Session
 from tests.core.helpers import Recorder, ScriptedServer, ToneVoiceServer, synthesize
 
@@ -272,3 +273,23 @@ def test_speak_against_a_huge_frame_exits_1_with_one_line_and_little_memory():
     assert "Traceback" not in done.stderr
     peak_kb = int(done.stderr.split("peak")[-1])
     assert peak_kb < 60_000, f"peak RSS {peak_kb} KB: the frame was held"
+
+
+def test_a_flushed_arriving_before_send_returns_is_still_accepted():
+    """A server on loopback can answer before the sending thread has noted its Flush: it must not look stray."""
+    def instant(conn):
+        flushes = 0
+        for message in conn:
+            if json.loads(message)["type"] == "Flush":
+                conn.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
+                flushes += 1
+
+    with ScriptedServer(instant) as server:
+        recorder = Recorder()
+        session = Session(server.url + "/v1/speak", recorder)
+        session.connect()
+        for _ in range(300):
+            session.flush()
+        assert all(recorder.flushed.acquire(timeout=5) for _ in range(300))
+        session.abort()
+    assert [e for e in recorder.events if not isinstance(e, Flushed)] == []
