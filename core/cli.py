@@ -15,10 +15,11 @@ from typing import TextIO
 from core import protocol
 from core.endpoints import API_KEY_ENV, Preference, choose_endpoint, environment_key, stop_embedded_server
 from core.offline.config import ServerConfig
+from core.offline.faults import FAULT_HELP, FaultError, parse_faults
 from core.options import DEFAULT_MODEL, ENCODINGS, OptionError, SpeakOptions
 from core.playback import (
-    BACKENDS, DEFAULT_LEAD_IN_MS, AudioError, Playback, PlaybackListener, PlaybackRequest, PlaybackResult,
-    PlaybackState, Span, open_output,
+    BACKENDS, DEFAULT_LEAD_IN_MS, AudioError, ConnectionEvent, Playback, PlaybackListener, PlaybackRequest,
+    PlaybackResult, PlaybackState, Span, open_output,
 )
 from core.reader import ReadResult
 from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, decode_text, read_bounded, read_text_file
@@ -99,6 +100,9 @@ class _Printer(PlaybackListener):
 
     def on_warning(self, message: str) -> None:
         self._say(f"Warning: {message}")
+
+    def on_connection(self, event: ConnectionEvent) -> None:
+        self._say(str(event))
 
     def on_audio_error(self, error: AudioError) -> None:
         hint = "" if self.saving else " Use --out FILE.wav to save the audio instead, or --no-play."
@@ -193,16 +197,23 @@ def _serve(args: argparse.Namespace, stdout: TextIO) -> int:
         raise CliError(f"--max-connections {args.max_connections} is below 1")
     if args.idle_timeout < 0:
         raise CliError(f"--idle-timeout {args.idle_timeout:g} is below 0")
+    try:
+        faults = parse_faults(args.fault or ())
+    except FaultError as exc:
+        raise CliError(str(exc)) from None
     limits = {} if not args.no_limits else {"chars_per_minute": None, "flushes_per_minute": None}
     try:
         server = OfflineServer(ServerConfig(host=args.host, port=args.port, token=args.token,
                                             allowed_origins=tuple(args.allow_origin or ()),
                                             max_connections=args.max_connections,
-                                            idle_timeout=args.idle_timeout or None, **limits))
+                                            idle_timeout=args.idle_timeout or None,
+                                            faults=faults, **limits))
         server.start()
     except (ValueError, OSError) as exc:
         raise CliError(f"cannot serve on {args.host}:{args.port}: {exc}") from None
     print(f"Offline voice listening on {server.url}/v1/speak (Ctrl-C stops it)", file=stdout, flush=True)
+    if faults.any:
+        print(f"Making faults on purpose: {', '.join(args.fault)}", file=stdout, flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -258,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"silence before the first words, so no output swallows them (default {DEFAULT_LEAD_IN_MS})")
     speak.add_argument("--quiet", "-q", action="store_true", help="print only the result")
 
-    serve_cmd = commands.add_parser("serve", help="run the offline voice as a /v1/speak server")
+    serve_cmd = commands.add_parser("serve", help="run the offline voice as a /v1/speak server",
+                                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                                    epilog=f"faults (--fault, repeatable; none by default):\n{FAULT_HELP}")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8765)
     serve_cmd.add_argument("--token", help="require this token (needed on a non-loopback host)")
@@ -271,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, metavar="SECONDS",
                            help="close a connection that sent nothing for this long, with 1011 NET-0001 "
                                 f"(default {ServerConfig.idle_timeout:g}; 0: never)")
+    serve_cmd.add_argument("--fault", action="append", metavar="FAULT",
+                           help="make a fault on purpose, to try how clients survive it (listed below)")
     serve_cmd.add_argument("--for-parent", action="store_true", help=argparse.SUPPRESS)
     serve_cmd.add_argument("--no-limits", action="store_true",
                            help="do not enforce Deepgram's characters-per-minute and flush limits")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -28,8 +30,10 @@ class ConnectError(Exception):
         status: int | None = None,
         detail: str = "",
         request_id: str = "",
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after  # seconds, from the server's Retry-After header
         self.kind = kind  # auth, forbidden, rate_limited, bad_request, server, http, dns, refused, timeout, tls, network
         self.status = status
         self.detail = detail
@@ -69,7 +73,26 @@ def _handshake_error(exc: websocket.WebSocketBadStatusException) -> ConnectError
     kind, message = _STATUS_MESSAGES.get(status, ("http", f"The server refused the connection (HTTP {status})."))
     if status >= 500 and status not in _STATUS_MESSAGES:
         kind, message = "server", f"The speech service has a problem (HTTP {status}): try again later."
-    return ConnectError(kind, message, status=status, detail=detail, request_id=request_id)
+    return ConnectError(kind, message, status=status, detail=detail, request_id=request_id,
+                        retry_after=_retry_after(headers.get("retry-after", "")))
+
+
+def _retry_after(value: str) -> float | None:
+    """Retry-After as seconds from now: a number of seconds, or an HTTP date. At most a day: a hostile number
+    must not make the reader sleep for ever (its retry budget ends the wait sooner anyway)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(0.0, seconds), 86400.0)
 
 
 def _redirect_target(ws: websocket.WebSocket) -> str | None:

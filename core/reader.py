@@ -1,5 +1,6 @@
 """A document being read: splits it into segments, paces Speak and Flush within the limits, tracks which
-characters each span of audio speaks, and ends the session cleanly (graceful Close, or Close at once on stop).
+characters each span of audio speaks, reconnects after a failure and goes on where the audio stopped, and ends
+the session cleanly (graceful Close, or Close at once on stop).
 """
 
 from __future__ import annotations
@@ -7,79 +8,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from core import protocol
 from core.chunking import Segment, speakable
-from core.pacing import Limits, Pacer
 from core.handshake import NO_CONNECTION, ConnectError
+from core.pacing import Pacer
+from core.reader_types import ReaderConfig, ReaderListener, ReadResult, SessionEvents
+from core.retry import GaveUp, Reconnector, closure_is_retryable, error_is_retryable
 from core.session import Closure, Session
 from core.tracking import Span, TextAudioMap, plan_segments
+
+__all__ = ["Reader", "ReaderConfig", "ReaderListener", "ReadResult", "Span"]
 
 log = logging.getLogger(__name__)
 
 _LOOKAHEAD_POLL = 0.1  # how often a reader held back by the lookahead looks at the player's position
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    closure: Closure | None = None
-    error: ConnectError | None = None
-    stopped: bool = False  # the user asked to stop
-    complete: bool = False  # every character's audio arrived
-    first_audio_seconds: float | None = None  # from starting to connect to the first audio byte
-    close_seconds: float | None = None  # from sending Close to the end of the connection
-    audio_bytes: int = 0
-    chars_sent: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.closure is not None and self.closure.ok
-
-    def __str__(self) -> str:
-        if self.error is not None:
-            return str(self.error)
-        return str(self.closure) if self.closure is not None else "Stopped before the connection was open."
-
-
-class ReaderListener:
-    """Override what you need. Calls come from the reader's threads, never the caller's."""
-
-    def on_connected(self) -> None: ...
-
-    def on_metadata(self, metadata: protocol.Metadata) -> None: ...
-
-    def on_audio(self, data: bytes) -> None: ...
-
-    def on_span_done(self, span: Span) -> None:
-        """All the audio of text[span.start:span.end] has arrived."""
-
-    def on_warning(self, message: str) -> None: ...
-
-    def on_finished(self, result: ReadResult) -> None: ...
-
-
-@dataclass
-class ReaderConfig:
-    # Or how to get it: called on the reading's own thread, as the offline voice may have to start first
-    # (raising OSError when it cannot, which ends the reading with that said).
-    url: str | Callable[[], str]
-    api_key: str | None = None
-    allow_insecure_key: bool = False
-    limits: Limits = field(default_factory=Limits)
-    connect_timeout: float = 10.0
-    reply_timeout: float = 20.0
-    close_timeout: float = 2.0
-    # With a player: send text at most this many characters ahead of what has been heard (about 100 s of
-    # speech), so a stop wastes little synthesis and a long document never sits in memory as audio.
-    lookahead_chars: int = 1500
-    # Without one (saving audio): at most this many characters sent beyond those whose audio has arrived, so
-    # that a book is not poured into the server's buffer (and held here as text waiting for its audio).
-    send_ahead_chars: int = 6000
-    # Where to read instead when `url` cannot be reached at all (no network): the offline voice, never sent
-    # the key. None: the failure ends the reading.
-    fallback_url: str | Callable[[], str] | None = None
 
 
 class Reader:
@@ -115,6 +59,7 @@ class Reader:
         self._closed_at: float | None = None
         self._session: Session | None = None
         self._connected = False  # the handshake completed
+        self._ever_connected = False  # some connection of this reading did
         self._thread: threading.Thread | None = None
         self._result: ReadResult | None = None
         self._done = threading.Event()
@@ -123,6 +68,7 @@ class Reader:
         self._unflushed_from: int | None = None  # the first segment sent but not yet flushed
         self._flush_wanted = False
         self._flush_retry_at = 0.0
+        self._reconnector = Reconnector(config.retry, listener.on_connection, clock)
 
     # --- control (any thread) -------------------------------------------------------------------
 
@@ -160,26 +106,74 @@ class Reader:
     # --- the sending thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        config = self.config
-        try:
-            session = self._open(config.url, config.api_key)
-        except ConnectError as exc:
-            if exc.kind not in NO_CONNECTION or config.fallback_url is None or self._stopping:
-                self._finish(ReadResult(error=exc, stopped=self._stopping))
-                return
-            self.listener.on_warning(f"{exc} Reading with the offline voice instead.")
-            try:
-                session = self._open(config.fallback_url, None)
-            except ConnectError as fallback_failed:
-                self._finish(ReadResult(error=fallback_failed, stopped=self._stopping))
-                return
-        if session is None:  # stopped during the handshake, and already reported as such
+        opened = self._first_connection()
+        if opened is None:
             return
+        session, url, api_key = opened
         if session.key_withheld:
-            self.listener.on_warning(
-                "The API key was not sent: the endpoint uses plain ws:// to another machine."
-            )
+            self.listener.on_warning("The API key was not sent: the endpoint uses plain ws:// to another machine.")
         self.listener.on_connected()
+        while True:
+            closure = self._read_through(session)
+            if self._stopping or self._closed_at is not None or closure is None or not closure_is_retryable(closure):
+                break
+            try:
+                session = self._reconnect(closure, url, api_key) if self._wait_until_needed() else None
+            except GaveUp as gave_up:
+                self._finish(self._result_now(closure=gave_up.closure, error=gave_up.error))
+                return
+            if session is None:  # stopped
+                self._finish(self._result_now())
+                return
+        with self._cond:
+            complete = (not self._stopping and self._map.spans_done == self._map.spans_flushed
+                        and self._map.segment(self._next) is None)
+        self._finish(self._result_now(
+            closure=closure,
+            complete=complete and closure is not None and closure.ok,
+            close_seconds=None if self._closed_at is None else self._clock() - self._closed_at,
+        ))
+
+    def _first_connection(self) -> tuple[Session, str | Callable[[], str], str | None] | None:
+        """The reading's first connection, and where it went (the offline voice when Deepgram cannot be reached
+        at all); None when the reading ended instead (it is reported)."""
+        config = self.config
+        url, api_key = config.url, config.api_key
+        try:
+            session = self._open(url, api_key)
+        except ConnectError as exc:
+            try:
+                if self._stopping:
+                    raise
+                if exc.kind in NO_CONNECTION and config.fallback_url is not None:
+                    # No network at all: the offline voice at once, rather than a wait for the network.
+                    self.listener.on_warning(f"{exc} Reading with the offline voice instead.")
+                    url, api_key = config.fallback_url, None
+                    session = self._open(url, api_key)
+                elif error_is_retryable(exc, started=False):  # busy (429) or failing (5xx): wait, try again
+                    session = self._reconnect(exc, url, api_key)
+                else:
+                    raise
+            except ConnectError as final:
+                self._finish(self._result_now(error=final))
+                return None
+            except GaveUp as gave_up:
+                self._finish(self._result_now(closure=gave_up.closure, error=gave_up.error))
+                return None
+        if session is None:  # stopped during the handshake, and reported as such
+            self._finish(self._result_now())
+            return None
+        return session, url, api_key
+
+    def _result_now(self, **fields: object) -> ReadResult:
+        """The reading's result as it stands, with `fields` (its closure or error, completeness...)."""
+        return ReadResult(**{"stopped": self._stopping, "first_audio_seconds": self._first_audio,  # type: ignore[arg-type]
+                             "audio_bytes": self._audio_bytes, "chars_sent": self._chars_sent,
+                             "reconnects": self._reconnector.reconnects, **fields})
+
+    def _read_through(self, session: Session) -> Closure | None:
+        """Send the reading on this connection until it ends (done, stopped, or failed): its closure."""
+        config = self.config
         if self._stopping:  # stop() came during the handshake, before the session could send Close
             session.close()
         else:
@@ -188,21 +182,50 @@ class Reader:
         if closure is None:
             session.abort()
             closure = session.wait(2)
+        return closure
+
+    def _reconnect(self, failure: Closure | ConnectError, url: str | Callable[[], str],
+                   api_key: str | None) -> Session | None:
+        """A new connection after `failure`; the reading goes on from the first segment whose audio did not all
+        arrive. None when stopped meanwhile; raises GaveUp when the failure is final or the budget is spent."""
         with self._cond:
-            complete = (not self._stopping and self._map.spans_done == self._map.spans_flushed
-                        and self._map.segment(self._next) is None)
-        close_seconds = None
-        if self._closed_at is not None:
-            close_seconds = self._clock() - self._closed_at
-        self._finish(ReadResult(
-            closure=closure,
-            stopped=self._stopping,
-            complete=complete and closure is not None and closure.ok,
-            first_audio_seconds=self._first_audio,
-            close_seconds=close_seconds,
-            audio_bytes=self._audio_bytes,
-            chars_sent=self._chars_sent,
-        ))
+            progress = self._map.spans_done
+            self._rewind()
+
+        def wait(seconds: float) -> bool:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping, timeout=seconds)  # stop() wakes it at once
+                self._connected = False
+                return not self._stopping
+
+        return self._reconnector.reconnect(failure, lambda: self._open(url, api_key), wait, progress,
+                                           self._ever_connected)
+
+    def _wait_until_needed(self) -> bool:
+        """After a connection ended with nothing outstanding (all audio in, as when a server's idle timeout ends
+        a paused reading), wait to reconnect until there is text to send: a pause of any length costs one new
+        connection when it ends, not one per idle timeout. The audio received plays on meanwhile. False when
+        stopped while waiting."""
+        with self._cond:
+            if self._map.spans_done != self._map.spans_flushed or self._unflushed_from is not None:
+                return not self._stopping  # audio was owed: reconnect now
+            while not self._stopping:
+                segment = self._map.segment(self._next)
+                if segment is None or not self._ahead_enough(segment):
+                    return True
+                self._cond.wait(_LOOKAHEAD_POLL)
+            return False
+
+    def _rewind(self) -> None:
+        """Send again from the first segment whose audio did not all arrive (the interrupted sentence is heard
+        again from its start; nothing is skipped)."""
+        first = self._map.rewind(self._audio_bytes)
+        if first is None:
+            first = self._unflushed_from if self._unflushed_from is not None else self._next
+        self._next = first
+        self._unflushed_from = None
+        self._flush_wanted = False
+        self._pacer = Pacer(self.config.limits, self._clock)  # the limits count per connection
 
     def _open(self, url: str | Callable[[], str], api_key: str | None) -> Session | None:
         """A connected session, or None when the reading was stopped meanwhile. Raises ConnectError."""
@@ -213,7 +236,7 @@ class Reader:
             raise ConnectError("unavailable", f"Cannot start the offline voice: {exc}.") from None
         session = Session(
             url,
-            _SessionAdapter(self),
+            SessionEvents(self._on_audio, self._on_event, self._on_closed),
             api_key=api_key,
             allow_insecure_key=config.allow_insecure_key,
             connect_timeout=config.connect_timeout,
@@ -227,7 +250,7 @@ class Reader:
             self._session = session
         session.connect()
         with self._cond:
-            self._connected = True
+            self._connected = self._ever_connected = True
             abandoned = self._result is not None
         if abandoned:
             session.abort()
@@ -359,11 +382,8 @@ class Reader:
             log.info("unknown server message type %r", event.type)
 
     def _retry_last_flush(self) -> None:
-        """The server ignored a Flush: take the newest span back as unflushed and flush it again later.
-
-        The server keeps the text buffered, so the retry sends no text again. It comes after a quarter
-        of the window, when the server's count has had time to fall.
-        """
+        """The server ignored a Flush: take the newest span back as unflushed and flush it again (no text is sent
+        again: the server keeps it) after a quarter of the window, when the server's count has had time to fall."""
         with self._cond:
             span = self._map.take_back_last_span()
             if span is not None:
@@ -375,19 +395,3 @@ class Reader:
     def _on_closed(self, closure: Closure) -> None:
         with self._cond:
             self._cond.notify_all()
-
-
-class _SessionAdapter:
-    """Routes a session's callbacks into the reader without making them part of its public face."""
-
-    def __init__(self, reader: Reader) -> None:
-        self._reader = reader
-
-    def on_audio(self, data: bytes) -> None:
-        self._reader._on_audio(data)
-
-    def on_event(self, event: protocol.ServerEvent) -> None:
-        self._reader._on_event(event)
-
-    def on_closed(self, closure: Closure) -> None:
-        self._reader._on_closed(closure)

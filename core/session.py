@@ -32,6 +32,7 @@ class ClosureKind(enum.Enum):
     NORMAL = "normal"  # a 1000 close frame
     SERVER_ERROR = "server_error"  # a close frame with another code
     DROPPED = "dropped"  # the connection ended without a close frame
+    BROKEN = "broken"  # the server broke the protocol or a bound (a huge message); Aloud cut it off
     TIMEOUT = "timeout"  # the server stopped answering
     UNCONFIRMED = "unconfirmed"  # we asked to close; the server never sent its close frame
 
@@ -280,9 +281,9 @@ class Session:
                 # keep the client waiting: the deadlines are checked after every one.
                 closure = self._overdue()
         except MessageTooLarge as exc:
-            closure = Closure(ClosureKind.DROPPED, message=f"{exc}: Aloud refused it and closed the connection")
+            closure = Closure(ClosureKind.BROKEN, message=f"{exc}: Aloud refused it and closed the connection")
         except websocket.WebSocketProtocolException as exc:
-            closure = Closure(ClosureKind.DROPPED,
+            closure = Closure(ClosureKind.BROKEN,
                               message=f"the server broke the WebSocket protocol ({protocol.shown(str(exc))})")
         except (OSError, websocket.WebSocketException) as exc:
             if self._aborted:
@@ -292,7 +293,7 @@ class Session:
                 closure = Closure(ClosureKind.DROPPED, message="the network connection dropped (no close frame)")
         except Exception as exc:  # a listener bug must still end the session cleanly
             log.exception("listener failed")
-            closure = Closure(ClosureKind.DROPPED, message=f"internal error: {exc}")
+            closure = Closure(ClosureKind.BROKEN, message=f"internal error: {exc}")
         finally:
             try:
                 ws.shutdown()

@@ -63,6 +63,7 @@ class TextAudioMap:
         self._span_base = 0  # the index of self._spans[0]
         self.spans_flushed = 0  # spans made, over the whole reading
         self.spans_done = 0  # spans whose audio has all arrived
+        self._resumed_at = 0  # the received audio's length when the reading last moved to a new connection
 
     # --- segments -----------------------------------------------------------------------------------
 
@@ -108,7 +109,9 @@ class TextAudioMap:
         if self.spans_done >= self.spans_flushed:
             return None
         span = self._spans[self.spans_done - self._span_base]
-        span.audio_start = self._audio_ends[-1] if self._audio_ends else 0
+        # After a reconnect, the start of the interrupted span (received before the break, and heard) lies
+        # between the last span and this one: it maps to this span's first character.
+        span.audio_start = max(self._audio_ends[-1] if self._audio_ends else 0, self._resumed_at)
         span.audio_end = audio_bytes
         self._audio_ends.append(audio_bytes)
         self.spans_done += 1
@@ -120,6 +123,18 @@ class TextAudioMap:
             return None
         self.spans_flushed -= 1
         return self._spans.pop()
+
+    def rewind(self, audio_bytes: int) -> int | None:
+        """The connection broke with `audio_bytes` received. Spans flushed and not all received are taken back,
+        to be sent again on the next connection. Returns the number of the first segment to send again, or
+        None when no span was waiting for audio."""
+        self._resumed_at = audio_bytes
+        if self.spans_done >= self.spans_flushed:
+            return None
+        first = self._spans[self.spans_done - self._span_base]
+        del self._spans[self.spans_done - self._span_base:]
+        self.spans_flushed = self.spans_done
+        return self.number_at(first.start)
 
     # --- from audio to text -------------------------------------------------------------------------
 

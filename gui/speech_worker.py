@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core import protocol
 from core.playback import (
-    AudioError, AudioOutput, Heard, Playback, PlaybackListener, PlaybackRequest, PlaybackState, ReadResult, Span,
-    open_output,
+    AudioError, AudioOutput, ConnectionEvent, Heard, Playback, PlaybackListener, PlaybackRequest, PlaybackState,
+    ReadResult, Reconnected, Reconnecting, Span, open_output,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ class _Bridge(PlaybackListener):
     def on_warning(self, message: str) -> None:
         self._post(message)
 
+    def on_connection(self, event: ConnectionEvent) -> None:
+        self._post(event)
+
     def on_audio_error(self, error: AudioError) -> None:
         self._post(error)
 
@@ -68,6 +71,7 @@ class SpeechWorker(QObject):
     heard = Signal(int, int)  # the sentence being heard now
     first_audio = Signal(float)  # seconds from starting to connect to the first audio byte
     warning = Signal(str)
+    connection = Signal(str)  # "Reconnecting (attempt 2)... why", then "Reconnected after 1.4 s"
     audio_error = Signal(str)
     closed = Signal(object)  # ReadResult: the closure, or why the connection could not open
     _reported = Signal(object, object)  # (source bridge, event) from core threads
@@ -163,3 +167,5 @@ class SpeechWorker(QObject):
             self.audio_error.emit(str(event))
         elif isinstance(event, str):
             self.warning.emit(event)
+        elif isinstance(event, (Reconnecting, Reconnected)):
+            self.connection.emit(str(event))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import protocol
+from core.offline.faults import Faults
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,11 @@ class ServerConfig:
     # Text received but not yet spoken, per connection (with or without the per-minute limits): 50,000
     # characters is about an hour of speech; a reader sends a few thousand ahead.
     max_pending_chars: int = 50_000
+    faults: Faults = Faults()  # made on purpose (serve --fault): none by default
 
     @classmethod
     def embedded(cls) -> "ServerConfig":
         """The app's own offline voice: its client paces itself by playback, so it need not be held to Deepgram's
-        per-minute limits. Nor to the idle timeout, for now: a reading paused for longer would end, and readings
-        do not yet reconnect by themselves. Every other bound stays."""
-        return cls(chars_per_minute=None, flushes_per_minute=None, idle_timeout=None)
+        per-minute limits. Every other bound stays (a reading paused past the idle timeout reconnects when it
+        goes on)."""
+        return cls(chars_per_minute=None, flushes_per_minute=None)

@@ -33,9 +33,9 @@ _protocol_log.addFilter(lambda record: record.levelno > logging.DEBUG)
 
 
 class _Rejected(Exception):
-    def __init__(self, status: int, err_code: str, err_msg: str) -> None:
+    def __init__(self, status: int, err_code: str, err_msg: str, retry_after: float | None = None) -> None:
         super().__init__(err_msg)
-        self.status, self.err_code, self.err_msg = status, err_code, err_msg
+        self.status, self.err_code, self.err_msg, self.retry_after = status, err_code, err_msg, retry_after
 
 
 class OfflineServer:
@@ -56,6 +56,7 @@ class OfflineServer:
         self._pending: dict[int, tuple[SpeakOptions, EngineVoice]] = {}
         self._lock = threading.Lock()
         self.engine_turns = EngineTurns()
+        self._handshakes = 0  # for --fault refuse
         self.connections: ConnectionLimit | None = None
         self.messages_received: Counter[str] = Counter()  # by type, over all connections: for diagnostics
 
@@ -113,16 +114,30 @@ class OfflineServer:
         request_id = str(uuid.uuid4())
         try:
             options, voice = self._accept(request)
+            self._refuse_on_purpose()
         except _Rejected as rejected:
             body = json.dumps({"err_code": rejected.err_code, "err_msg": rejected.err_msg, "request_id": request_id})
             response = conn.respond(rejected.status, body)
             response.headers["Content-Type"] = "application/json"
             response.headers["dg-error"] = rejected.err_msg
             response.headers["dg-request-id"] = request_id
+            if rejected.retry_after is not None:
+                response.headers["Retry-After"] = f"{rejected.retry_after:g}"
             return response
         with self._lock:
             self._pending[id(conn)] = (options, voice)
         return None
+
+    def _refuse_on_purpose(self) -> None:
+        faults = self.config.faults
+        if faults.refuse_status is None:
+            return
+        with self._lock:
+            self._handshakes += 1
+            refuse = faults.refuse_times == 0 or self._handshakes <= faults.refuse_times
+        if refuse:
+            raise _Rejected(faults.refuse_status, "FAULT", f"refused on purpose (--fault refuse={faults.refuse_status})",
+                            faults.refuse_retry_after)
 
     def _accept(self, request: Request) -> tuple[SpeakOptions, EngineVoice]:
         self._check_origin(request)

@@ -9,6 +9,7 @@ import json
 import logging
 import queue
 import re
+import socket
 import threading
 import time
 import uuid
@@ -112,6 +113,7 @@ class Stream:
         # When the client will have played all the audio sent so far, were it playing as it arrives: how urgent
         # this client's next turn at the engine is (0: it has had nothing yet).
         self.audio_until = 0.0
+        self.audio_sent = 0  # bytes of audio on this connection (for --fault drop/stall-after-bytes)
         self._pcm_bytes_per_second = options.rate * 2  # 16-bit PCM, before any G.711 encoding
 
     # --- message loop (handler thread) -------------------------------------------------------
@@ -125,11 +127,21 @@ class Stream:
             "model_version": f"{engine.name}-{engine.version}",
             "model_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"aloud-offline/{self.options.model}")),
         })
+        faults = self.config.faults
+        close_at = time.monotonic() + faults.close_after if faults.close_after is not None else None
         try:
             while True:
+                timeout = self.config.idle_timeout
+                if close_at is not None:
+                    left = max(0.0, close_at - time.monotonic())
+                    timeout = left if timeout is None else min(timeout, left)
                 try:
-                    message = self.conn.recv(timeout=self.config.idle_timeout)
+                    message = self.conn.recv(timeout=timeout)
                 except TimeoutError:
+                    if close_at is not None and time.monotonic() >= close_at:
+                        raise CloseWith(faults.close_code or 1011, faults.close_reason) from None
+                    if self.pending_chars > sum(map(len, self.buffer)):
+                        continue  # still speaking what was flushed: the client is listening, not idle
                     raise CloseWith(1011, "NET-0001: no message received for too long") from None
                 if self._handle(message):
                     self._stop_work()
@@ -220,8 +232,11 @@ class Stream:
                         self._send_json({"type": "Cleared", "sequence_id": job.cleared_id})
                     elif not self._stale(job):
                         self._synthesize(job)
-                        if not self._stale(job):
+                        if not self._stale(job) and not self._stalled:
                             self._send_json({"type": "Flushed", "sequence_id": job.sequence_id})
+                            if self.config.faults.garbage:
+                                self.conn.send("{this is not JSON")
+                                self._send_json({"type": "SomethingNew", "sequence_id": job.sequence_id})
                 finally:
                     self._spoken(len(job.text))
         except ConnectionClosed:
@@ -268,6 +283,29 @@ class Stream:
         data = pcm if self.options.encoding == "linear16" else g711.encode(pcm, self.options.encoding)
         step = self.config.frame_bytes
         for start in range(0, len(data), step):
-            if self._stale(job):
+            if self._stale(job) or self._stalled:
                 return
-            self.conn.send(data[start: start + step])
+            frame = self._faulty(data[start: start + step])
+            if frame:
+                self.conn.send(frame)
+
+    @property
+    def _stalled(self) -> bool:
+        limit = self.config.faults.stall_after_bytes
+        return limit is not None and self.audio_sent >= limit
+
+    def _faulty(self, frame: bytes) -> bytes:
+        """The frame as --fault wants it: cut at the byte where the connection is to drop (and dropped) or go
+        silent. Without faults, the frame as it is."""
+        faults = self.config.faults
+        limit = faults.drop_after_bytes if faults.drop_after_bytes is not None else faults.stall_after_bytes
+        if limit is not None and self.audio_sent + len(frame) >= limit:
+            frame = frame[: max(0, limit - self.audio_sent)]
+            if faults.drop_after_bytes is not None:
+                if frame:
+                    self.conn.send(frame)
+                    self.audio_sent += len(frame)
+                self.conn.socket.shutdown(socket.SHUT_RDWR)  # no close frame: as when a network goes
+                raise ConnectionClosed(None, None)
+        self.audio_sent += len(frame)
+        return frame

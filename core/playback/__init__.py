@@ -9,10 +9,12 @@ from core.audio.output import DEFAULT_LEAD_IN_MS
 from core.playback.events import Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState
 from core.playback.playback import Playback
 from core.reader import ReadResult, Span
+from core.retry import ConnectionEvent, Reconnected, Reconnecting
 
 __all__ = [
-    "BACKENDS", "DEFAULT_LEAD_IN_MS", "AudioError", "AudioOutput", "Heard", "Playback", "PlaybackListener",
-    "PlaybackRequest", "PlaybackResult", "PlaybackState", "ReadResult", "Span", "available_backends", "open_output",
+    "BACKENDS", "DEFAULT_LEAD_IN_MS", "AudioError", "AudioOutput", "ConnectionEvent", "Heard", "Playback",
+    "PlaybackListener", "PlaybackRequest", "PlaybackResult", "PlaybackState", "ReadResult", "Reconnected",
+    "Reconnecting", "Span", "available_backends", "open_output",
 ]
 
 

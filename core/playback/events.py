@@ -12,6 +12,7 @@ from core.audio import AudioError
 from core.endpoints import Endpoint
 from core.options import SpeakOptions
 from core.reader import ReadResult, Span
+from core.retry import ConnectionEvent
 
 
 class PlaybackState(enum.Enum):
@@ -94,6 +95,10 @@ class PlaybackListener:
     def on_heard(self, heard: Heard) -> None: ...
 
     def on_warning(self, message: str) -> None: ...
+
+    def on_connection(self, event: ConnectionEvent) -> None:
+        """The connection failed and the reading is reconnecting (the audio received plays on), or a new
+        connection took it over."""
 
     def on_audio_error(self, error: AudioError) -> None: ...
 

@@ -14,6 +14,7 @@ from core.playback.events import (
     Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
 )
 from core.reader import Reader, ReaderConfig, ReaderListener, ReadResult, Span
+from core.retry import ConnectionEvent, RetryPolicy
 from core.wav import WavWriter
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ class Playback:
         output: AudioOutput | None = None,
         record_to: str | Path | None = None,
         keep_partial_recording: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """record_to: write exactly the audio received to this WAV file (opened here: raises OSError).
-        keep_partial_recording: False removes the file unless the whole text was received."""
+        keep_partial_recording: False removes the file unless the whole text was received.
+        retry: how a failed connection is retried (RetryPolicy's defaults when None)."""
         self.request = request
         self.listener = listener or PlaybackListener()
         # The output may be shared with the next reading (the window keeps one player): once this reading
@@ -53,6 +56,8 @@ class Playback:
                               endpoint.allow_insecure_key, endpoint.limits)
         if endpoint.falls_back_offline:
             config.fallback_url = lambda: speak_url(offline_url(), options)
+        if retry is not None:
+            config.retry = retry
         played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
         self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
                               played_bytes=played)
@@ -284,6 +289,9 @@ class _ReaderEvents(ReaderListener):
 
     def on_warning(self, message: str) -> None:
         self._playback.listener.on_warning(message)
+
+    def on_connection(self, event: ConnectionEvent) -> None:
+        self._playback.listener.on_connection(event)
 
     def on_finished(self, result: ReadResult) -> None:
         self._playback._on_reader_finished(result)

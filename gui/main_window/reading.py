@@ -66,6 +66,7 @@ class ReadingControl(QObject):
         self.worker.heard.connect(self._on_heard)
         self.worker.first_audio.connect(self._on_first_audio)
         self.worker.warning.connect(self._on_warning)
+        self.worker.connection.connect(self._on_connection)
         self.worker.audio_error.connect(self._on_audio_error)
         self.worker.closed.connect(self._on_closed)
         self.key_known.connect(self._on_key_known)
@@ -242,6 +243,13 @@ class ReadingControl(QObject):
         # Warnings are rare and change what is heard (the offline voice reading instead, say): said, not only shown.
         status_bar = self.window.statusBar()
         status_bar.showMessage(message, 10000)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(status_bar, message))
+
+    @Slot(str)
+    def _on_connection(self, message: str) -> None:
+        # Shown until the next news (no timeout: a reconnect can take a while), and said.
+        status_bar = self.window.statusBar()
+        status_bar.showMessage(message)
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(status_bar, message))
 
     @Slot(str)

@@ -74,6 +74,7 @@ def test_text_from_stdin_and_from_a_file(tmp_path):
     (["speak", "--file", "/bin/ls", "--no-play"], "/bin/ls is not a text file: it holds NUL bytes"),
     (["speak", "Hi", "--url", "ws://[::1", "--no-play"], "endpoint 'ws://[::1' is not a valid URL"),
     (["serve", "--port", "99999"], "port 99999 is outside 0-65535"),
+    (["serve", "--fault", "explode"], "cannot read --fault 'explode'"),
 ])
 def test_bad_input_gets_a_clear_message_and_status_2(argv, message, capsys):
     code, _ = run(*argv)

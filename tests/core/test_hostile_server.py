@@ -17,6 +17,7 @@ import pytest
 from core.cli import main
 from core.frames import MAX_MESSAGE_BYTES
 from core.reader import Reader, ReaderConfig, ReaderListener
+from core.retry import RetryPolicy
 from core.protocol import Flushed
 from core.session import ClosureKind, Session
 from tests.core.helpers import Recorder, ScriptedServer, ToneVoiceServer, synthesize
@@ -76,7 +77,7 @@ def test_a_frame_larger_than_any_audio_is_refused_by_its_header():
         linger(conn)
 
     closure, took, rec = session_against(huge)
-    assert closure.kind is ClosureKind.DROPPED
+    assert closure.kind is ClosureKind.BROKEN
     assert str(closure) == ("Connection lost: the server sent a message of 52,428,800 bytes (the limit is "
                             f"{MAX_MESSAGE_BYTES:,}): Aloud refused it and closed the connection")
     assert took < 3 and not rec.audio
@@ -167,7 +168,8 @@ def test_a_flush_left_unanswered_among_chatter_ends_the_reading():
 
     with ScriptedServer(answers_once) as server:
         listener = Finished()
-        config = ReaderConfig(server.url + "/v1/speak", reply_timeout=0.5)
+        # No reconnecting (a silent server is retryable): this is about the session's own bound on the wait.
+        config = ReaderConfig(server.url + "/v1/speak", reply_timeout=0.5, retry=RetryPolicy(budget=0))
         reader = Reader("First sentence. Second sentence.", config, listener)
         started = time.monotonic()
         reader.start()

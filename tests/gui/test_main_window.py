@@ -289,3 +289,20 @@ def test_with_a_key_and_no_network_the_status_bar_says_the_offline_voice_reads(w
     qtbot.waitUntil(lambda: "offline voice instead" in window.statusBar().currentMessage(), timeout=10000)
     qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FINISHED, timeout=15000)
     assert window.closure_label.text().startswith("Closed: 1000 Normal Closure")
+
+
+def test_the_window_shows_a_reconnect_and_the_closure_counts_it(window_for, qtbot, make_server):
+    from core.offline.faults import Faults
+
+    server = make_server(chars_per_minute=None, flushes_per_minute=None,
+                         faults=Faults(refuse_status=503, refuse_retry_after=0.3))
+    window = window_for(server.url)
+    said = []
+    window.reading.worker.connection.connect(said.append)
+    window.editor.setPlainText("Hello there.")
+    window.reading.speak()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Reconnected after 0."), timeout=10000)
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.FINISHED, timeout=15000)
+    assert said[0].startswith("Reconnecting (attempt 1)... The speech service has a problem (HTTP 503)")
+    assert said[1].startswith("Reconnected after 0.") and len(said) == 2
+    assert window.closure_label.text() == "Closed: 1000 Normal Closure (1 reconnect)"
