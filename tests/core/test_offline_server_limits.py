@@ -70,16 +70,20 @@ def test_text_without_a_flush_is_bounded_even_without_limits(make_server):
     assert (code, reason) == (1008, "too much text waiting to be spoken (the limit is 50000 characters)")
 
 
-def test_a_long_flush_starts_at_once_and_stops_when_the_client_leaves(make_server):
-    server = make_server(chars_per_minute=None, flushes_per_minute=None)
+def speaking_a_long_flush(server):
+    """A connection whose one Flush holds 40,000 characters, once its first audio came: (it, seconds to that)."""
     ws = raw_connect(url(server))
     for _ in range(20):
         ws.send(json.dumps({"type": "Speak", "text": "A sentence of some words to speak. " * 57}))
     ws.send('{"type": "Flush"}')
     started = time.monotonic()
-    while ws.recv_data()[0] != 2:  # the first audio, from a flush of 40,000 characters
+    while ws.recv_data()[0] != 2:
         pass
-    first_audio = time.monotonic() - started
+    return ws, time.monotonic() - started
+
+
+def test_a_long_flush_starts_at_once_and_stops_when_the_client_leaves(make_server):
+    ws, first_audio = speaking_a_long_flush(make_server(chars_per_minute=None, flushes_per_minute=None))
     assert first_audio < 2, f"{first_audio:.1f} s: the whole flush was split before speaking"
     assert synth_threads()
     ws.sock.shutdown(socket.SHUT_RDWR)
@@ -88,13 +92,7 @@ def test_a_long_flush_starts_at_once_and_stops_when_the_client_leaves(make_serve
 
 
 def test_close_during_a_long_synthesis_is_answered_at_once(make_server):
-    server = make_server(chars_per_minute=None, flushes_per_minute=None)
-    ws = raw_connect(url(server))
-    for _ in range(20):
-        ws.send(json.dumps({"type": "Speak", "text": "Another sentence to read aloud here. " * 54}))
-    ws.send('{"type": "Flush"}')
-    while ws.recv_data()[0] != 2:
-        pass
+    ws, _ = speaking_a_long_flush(make_server(chars_per_minute=None, flushes_per_minute=None))
     ws.send('{"type": "Close"}')
     started = time.monotonic()
     _, _, code, _ = read_until_close(ws)
