@@ -118,9 +118,8 @@ class Session:
         self._aborted = False
         self._flushes_pending = 0
         self._flushes_sent = 0
-        self._next_flushed_id = 0  # Flushed ids count up from 0 per connection
         self._clears_sent = 0
-        self._next_cleared_id = 0
+        self._next_ids = {True: 0, False: 0}  # the next Flushed (True) and Cleared id: from 0 per connection
         self._last_reply = 0.0  # when audio, Flushed or Cleared last came (what a pending Flush waits for)
         self.key_withheld = False
 
@@ -312,25 +311,21 @@ class Session:
             # The server ignored a Flush: no Flushed will come for it.
             with self._state_lock:
                 self._flushes_pending = max(0, self._flushes_pending - 1)
-        elif isinstance(event, protocol.Flushed):
+        elif isinstance(event, (protocol.Flushed, protocol.Cleared)):
+            # An id the server owes: counted from 0, and below the messages sent. A server that counts the
+            # Flushes it ignored may skip ids; one that repeats an id, or names a message never sent, is
+            # ignored, as taking it would tie the wrong audio to the text.
+            flushed = isinstance(event, protocol.Flushed)
             with self._state_lock:
-                # An id the server owes: counted from 0, and below the Flushes sent. A server that counts the
-                # Flushes it ignored may skip ids; one that repeats an id, or names a Flush never sent, is
-                # ignored, as taking it would tie the wrong audio to the text.
-                expected = self._next_flushed_id <= event.sequence_id < self._flushes_sent
+                expected = self._next_ids[flushed] <= event.sequence_id < (self._flushes_sent if flushed
+                                                                          else self._clears_sent)
                 if expected:
-                    self._next_flushed_id = event.sequence_id + 1
-                    self._flushes_pending = max(0, self._flushes_pending - 1)
+                    self._next_ids[flushed] = event.sequence_id + 1
+                    # A Cleared means the server dropped all it owed.
+                    self._flushes_pending = max(0, self._flushes_pending - 1) if flushed else 0
                     self._last_reply = time.monotonic()
             if not expected:
-                event = protocol.Error(f"Flushed with sequence_id {event.sequence_id} answers no Flush that was sent")
-        elif isinstance(event, protocol.Cleared):
-            with self._state_lock:
-                expected = self._next_cleared_id <= event.sequence_id < self._clears_sent
-                if expected:  # the server dropped what it owed
-                    self._next_cleared_id = event.sequence_id + 1
-                    self._flushes_pending = 0
-                    self._last_reply = time.monotonic()
-            if not expected:
-                event = protocol.Error(f"Cleared with sequence_id {event.sequence_id} answers no Clear that was sent")
+                asked = "Flush" if flushed else "Clear"
+                event = protocol.Error(f"{type(event).__name__} with sequence_id {event.sequence_id} answers no "
+                                       f"{asked} that was sent")
         self._listener.on_event(event)

@@ -101,6 +101,15 @@ class ScriptedServer:
         self._thread.join(5)
 
 
+def nothing_listening_url() -> str:
+    """A loopback address where nothing listens: connecting is refused at once, as with a server that is down."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        port = sock.getsockname()[1]
+    return f"ws://127.0.0.1:{port}"
+
+
 def wait_until(condition, timeout: float, interval: float = 0.02):
     """Polls `condition` until it is true (returns its value) or `timeout` seconds pass (returns it anyway)."""
     deadline = time.monotonic() + timeout

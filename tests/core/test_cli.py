@@ -3,7 +3,6 @@
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_same_audio
+from tests.core.helpers import nothing_listening_url
 
 from core.cli import main
 from core.wav import read_wav
@@ -213,10 +213,8 @@ def test_a_device_an_endless_pipe_and_an_oversized_file_are_refused_at_once(tmp_
 
 def test_with_a_key_and_no_network_the_offline_voice_reads_instead(monkeypatch, tmp_path):
     # "Deepgram" at a loopback port nothing listens on: the connection is refused, as with no network.
-    refused = socket.create_server(("127.0.0.1", 0))
-    port = refused.getsockname()[1]
-    refused.close()
-    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", f"ws://127.0.0.1:{port}")
+    nowhere = nothing_listening_url()
+    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", nowhere)
     monkeypatch.setenv("DEEPGRAM_API_KEY", "dg-key-for-no-network")
     out = tmp_path / "fallback.wav"
     code, text = run("speak", "Hello there.", "--out", str(out), "--no-play")
@@ -228,8 +226,6 @@ def test_with_a_key_and_no_network_the_offline_voice_reads_instead(monkeypatch, 
 
 
 def test_a_url_the_user_gave_does_not_fall_back(monkeypatch):
-    refused = socket.create_server(("127.0.0.1", 0))
-    port = refused.getsockname()[1]
-    refused.close()
-    code, text = run("speak", "Hello.", "--url", f"ws://127.0.0.1:{port}", "--no-play")
+    nowhere = nothing_listening_url()
+    code, text = run("speak", "Hello.", "--url", nowhere, "--no-play")
     assert code == 1 and "refused the connection" in text and "offline voice instead" not in text

@@ -6,7 +6,7 @@ import pytest
 
 from core.playback import PlaybackState
 from tests.conftest import assert_same_audio
-from tests.core.helpers import ToneVoiceServer
+from tests.core.helpers import ToneVoiceServer, nothing_listening_url
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import (
@@ -274,12 +274,8 @@ def test_ctrl_alone_stops_speech_but_ctrl_shortcuts_do_not(window_for, qtbot, of
 
 
 def test_with_a_key_and_no_network_the_status_bar_says_the_offline_voice_reads(window_for, qtbot, monkeypatch):
-    import socket
-
-    refused = socket.create_server(("127.0.0.1", 0))
-    port = refused.getsockname()[1]
-    refused.close()
-    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", f"ws://127.0.0.1:{port}")
+    nowhere = nothing_listening_url()
+    monkeypatch.setattr("core.endpoints.DEEPGRAM_BASE_URL", nowhere)
     monkeypatch.setenv("DEEPGRAM_API_KEY", "dg-key-for-no-network")
     window = window_for()
     window.settings.endpoint = "deepgram"
