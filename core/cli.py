@@ -9,6 +9,7 @@ import logging
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -131,6 +132,10 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     preference = Preference.OFFLINE if args.offline else Preference.SELF_HOSTED if args.url else Preference.DEEPGRAM
     endpoint = choose_endpoint(preference, url=args.url, api_key=environment_key(),
                                allow_insecure_key=args.allow_insecure_key)
+    if args.max_connection_age is not None:
+        if args.max_connection_age < 1:
+            raise CliError(f"--max-connection-age {args.max_connection_age:g} is below 1 second")
+        endpoint = replace(endpoint, limits=replace(endpoint.limits, max_connection_age=args.max_connection_age))
     output = None
     if not args.no_play:
         try:
@@ -258,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--mip-opt-out", action="store_true", help="opt out of Deepgram's model improvement program")
     speak.add_argument("--url", metavar="BASE_URL", help="another endpoint, e.g. ws://host:port for self-hosted")
     speak.add_argument("--offline", action="store_true", help="use the offline voice even when a key is set")
+    speak.add_argument("--max-connection-age", type=float, metavar="SECONDS",
+                       help="the server's connection age limit, to move to a fresh connection before it "
+                            "(Deepgram's 3600 is known; for a server started with --fault max-age)")
     speak.add_argument("--allow-insecure-key", action="store_true",
                        help="send the API key over plain ws:// to a remote host (not recommended)")
     speak.add_argument("--out", "-o", metavar="FILE.wav", help="write the audio received to a WAV file")

@@ -1,4 +1,5 @@
-"""Rate limits of the protocol, counted the same way on both sides: characters and flushes per window.
+"""Rate limits of the protocol, counted the same way on both sides: characters and flushes per window (and,
+for the client, the connection age at which a reading moves to a new connection).
 
 The server uses `SlidingWindow` to enforce a limit; the client uses it, with a safety margin, to stay
 under one, and `FlushBudget` to spread its flushes so that short sentences never trip the flush limit.
@@ -101,10 +102,12 @@ class Limits:
     chars_per_window: int | None = protocol.CHARS_PER_MINUTE
     flushes_per_window: int | None = protocol.FLUSHES_PER_MINUTE
     window: float = protocol.RATE_WINDOW_SECONDS
+    # A reading moves to a fresh connection before this age (seconds), so the server's limit never ends it.
+    max_connection_age: float | None = protocol.MAX_CONNECTION_SECONDS
 
     @classmethod
     def unlimited(cls) -> "Limits":
-        return cls(None, None)
+        return cls(None, None, max_connection_age=None)
 
 
 # The client keeps a margin under the server's limits: the server counts on its own clock, after

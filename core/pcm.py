@@ -40,3 +40,20 @@ def peak(values: array) -> int:
     if not values:
         return 0
     return max(max(values), -min(values))
+
+
+class WholeSamples:
+    """One connection's audio in whole samples. A message may end inside a sample (a dropped connection cuts
+    anywhere), and half a sample passed on would shift every sample after it: noise to the end of the reading."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._rest = b""
+
+    def take(self, data: bytes) -> bytes:
+        """The whole samples of what came so far; a trailing part-sample waits for the rest of it."""
+        if self._rest:
+            data = self._rest + data
+        cut = len(data) - len(data) % self.width
+        self._rest = data[cut:]
+        return data[:cut] if self._rest else data

@@ -1,6 +1,7 @@
-"""A document being read: splits it into segments, paces Speak and Flush within the limits, tracks which
-characters each span of audio speaks, reconnects after a failure and goes on where the audio stopped, and ends
-the session cleanly (graceful Close, or Close at once on stop).
+"""A document being read: sends it through a connection (the Sender decides what goes and when), maps the
+audio back to the characters it speaks, reconnects after a failure and goes on where the audio stopped, moves
+to a fresh connection before the server's age limit, and ends the session cleanly (graceful Close, or Close at
+once on stop).
 """
 
 from __future__ import annotations
@@ -11,19 +12,18 @@ import time
 from typing import Callable
 
 from core import protocol
-from core.chunking import Segment, speakable
+from core.chunking import Segment
+from core.handover import Handover, Route, RouteState, rollover_age
 from core.handshake import NO_CONNECTION, ConnectError
-from core.pacing import Pacer
-from core.reader_types import ReaderConfig, ReaderListener, ReadResult, SessionEvents
+from core.reader_types import ReaderConfig, ReaderListener, ReadResult, SessionEvents, Where
 from core.retry import GaveUp, Reconnector, closure_is_retryable, error_is_retryable
+from core.sending import POLL_SECONDS, Sender, Step, soonest
 from core.session import Closure, Session
-from core.tracking import Span, TextAudioMap, plan_segments
+from core.tracking import Span
 
 __all__ = ["Reader", "ReaderConfig", "ReaderListener", "ReadResult", "Span"]
 
 log = logging.getLogger(__name__)
-
-_LOOKAHEAD_POLL = 0.1  # how often a reader held back by the lookahead looks at the player's position
 
 
 class Reader:
@@ -43,13 +43,13 @@ class Reader:
         """played_bytes: how much of the received audio has been heard (from the player); None sends freely."""
         self.text = text
         self.start_offset = start
-        self._played_bytes = played_bytes
         self.config = config
         self.listener = listener
         self._clock = clock
-        self._pacer = Pacer(config.limits, clock)
-        end = len(text) if end is None else end
-        self._map = TextAudioMap(plan_segments(text, start, end, self._pacer.max_speak_chars), start)
+        self._sender = Sender(text, start, len(text) if end is None else end, config.limits,
+                              lookahead_chars=config.lookahead_chars, send_ahead_chars=config.send_ahead_chars,
+                              played_bytes=played_bytes, clock=clock)
+        self._map = self._sender.map
         self._cond = threading.Condition()
         self._audio_lock = threading.RLock()
         self._stopping = False
@@ -58,16 +58,16 @@ class Reader:
         self._first_audio: float | None = None
         self._closed_at: float | None = None
         self._session: Session | None = None
+        self._route: Route | None = None  # where the current session's messages go
+        self._opened_at = 0.0  # when the current session's handshake completed
         self._connected = False  # the handshake completed
         self._ever_connected = False  # some connection of this reading did
+        self._handover: Handover | None = None
+        self._stay_on: Session | None = None  # a session that could not be rolled over: it stays until it ends
+        self._rollovers = 0
         self._thread: threading.Thread | None = None
         self._result: ReadResult | None = None
         self._done = threading.Event()
-        self._chars_sent = 0
-        self._next = 0  # the next segment to send
-        self._unflushed_from: int | None = None  # the first segment sent but not yet flushed
-        self._flush_wanted = False
-        self._flush_retry_at = 0.0
         self._reconnector = Reconnector(config.retry, listener.on_connection, clock)
 
     # --- control (any thread) -------------------------------------------------------------------
@@ -84,7 +84,10 @@ class Reader:
             self._stopping = True
             session = self._session
             connecting = session is not None and not self._connected
+            handover = self._handover
             self._cond.notify_all()
+        if handover is not None:
+            handover.old.close()
         if session is not None:
             session.close()
             if self._closed_at is None:
@@ -103,22 +106,26 @@ class Reader:
     def result(self) -> ReadResult | None:
         return self._result
 
+    @property
+    def chars_sent(self) -> int:
+        return self._sender.chars_sent
+
     # --- the sending thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
         opened = self._first_connection()
         if opened is None:
             return
-        session, url, api_key = opened
+        session, where = opened
         if session.key_withheld:
             self.listener.on_warning("The API key was not sent: the endpoint uses plain ws:// to another machine.")
         self.listener.on_connected()
         while True:
-            closure = self._read_through(session)
+            closure = self._read_through(session, where)
             if self._stopping or self._closed_at is not None or closure is None or not closure_is_retryable(closure):
                 break
             try:
-                session = self._reconnect(closure, url, api_key) if self._wait_until_needed() else None
+                session = self._reconnect(closure, where) if self._wait_until_needed() else None
             except GaveUp as gave_up:
                 self._finish(self._result_now(closure=gave_up.closure, error=gave_up.error))
                 return
@@ -126,21 +133,20 @@ class Reader:
                 self._finish(self._result_now())
                 return
         with self._cond:
-            complete = (not self._stopping and self._map.spans_done == self._map.spans_flushed
-                        and self._map.segment(self._next) is None)
+            complete = not self._stopping and self._sender.finished
         self._finish(self._result_now(
             closure=closure,
-            complete=complete and closure is not None and closure.ok,
+            complete=complete and closure is not None,
             close_seconds=None if self._closed_at is None else self._clock() - self._closed_at,
         ))
 
-    def _first_connection(self) -> tuple[Session, str | Callable[[], str], str | None] | None:
+    def _first_connection(self) -> tuple[Session, Where] | None:
         """The reading's first connection, and where it went (the offline voice when Deepgram cannot be reached
         at all); None when the reading ended instead (it is reported)."""
         config = self.config
-        url, api_key = config.url, config.api_key
+        where: Where = (config.url, config.api_key)
         try:
-            session = self._open(url, api_key)
+            session = self._open(where)
         except ConnectError as exc:
             try:
                 if self._stopping:
@@ -148,10 +154,10 @@ class Reader:
                 if exc.kind in NO_CONNECTION and config.fallback_url is not None:
                     # No network at all: the offline voice at once, rather than a wait for the network.
                     self.listener.on_warning(f"{exc} Reading with the offline voice instead.")
-                    url, api_key = config.fallback_url, None
-                    session = self._open(url, api_key)
+                    where = (config.fallback_url, None)
+                    session = self._open(where)
                 elif error_is_retryable(exc, started=False):  # busy (429) or failing (5xx): wait, try again
-                    session = self._reconnect(exc, url, api_key)
+                    session = self._reconnect(exc, where)
                 else:
                     raise
             except ConnectError as final:
@@ -163,34 +169,35 @@ class Reader:
         if session is None:  # stopped during the handshake, and reported as such
             self._finish(self._result_now())
             return None
-        return session, url, api_key
+        return session, where
 
     def _result_now(self, **fields: object) -> ReadResult:
         """The reading's result as it stands, with `fields` (its closure or error, completeness...)."""
         return ReadResult(**{"stopped": self._stopping, "first_audio_seconds": self._first_audio,  # type: ignore[arg-type]
-                             "audio_bytes": self._audio_bytes, "chars_sent": self._chars_sent,
-                             "reconnects": self._reconnector.reconnects, **fields})
+                             "audio_bytes": self._audio_bytes, "chars_sent": self._sender.chars_sent,
+                             "reconnects": self._reconnector.reconnects, "rollovers": self._rollovers, **fields})
 
-    def _read_through(self, session: Session) -> Closure | None:
-        """Send the reading on this connection until it ends (done, stopped, or failed): its closure."""
-        config = self.config
-        if self._stopping:  # stop() came during the handshake, before the session could send Close
-            session.close()
-        else:
-            self._send_all(session)
-        closure = session.wait(config.close_timeout + config.reply_timeout + 1)
-        if closure is None:
-            session.abort()
-            closure = session.wait(2)
-        return closure
+    def _read_through(self, session: Session, where: Where) -> Closure | None:
+        """Send the reading on this connection, and on those it rolls over to, until it ends (done, stopped, or
+        failed): the closure that ended it."""
+        while True:
+            if self._stopping:  # stop() came during the handshake, before the session could send Close
+                session.close()
+            elif self._send_all(session):
+                session = self._roll_over(session, where) or session
+                continue
+            closure = session.wait(self.config.close_timeout + self.config.reply_timeout + 1)
+            if closure is None:
+                session.abort()
+                closure = session.wait(2)
+            return self._end_handover() or closure  # a failed handover is why the connection ended
 
-    def _reconnect(self, failure: Closure | ConnectError, url: str | Callable[[], str],
-                   api_key: str | None) -> Session | None:
+    def _reconnect(self, failure: Closure | ConnectError, where: Where) -> Session | None:
         """A new connection after `failure`; the reading goes on from the first segment whose audio did not all
         arrive. None when stopped meanwhile; raises GaveUp when the failure is final or the budget is spent."""
         with self._cond:
             progress = self._map.spans_done
-            self._rewind()
+            self._sender.rewind(self._audio_bytes)
 
         def wait(seconds: float) -> bool:
             with self._cond:
@@ -198,8 +205,7 @@ class Reader:
                 self._connected = False
                 return not self._stopping
 
-        return self._reconnector.reconnect(failure, lambda: self._open(url, api_key), wait, progress,
-                                           self._ever_connected)
+        return self._reconnector.reconnect(failure, lambda: self._open(where), wait, progress, self._ever_connected)
 
     def _wait_until_needed(self) -> bool:
         """After a connection ended with nothing outstanding (all audio in, as when a server's idle timeout ends
@@ -207,36 +213,25 @@ class Reader:
         connection when it ends, not one per idle timeout. The audio received plays on meanwhile. False when
         stopped while waiting."""
         with self._cond:
-            if self._map.spans_done != self._map.spans_flushed or self._unflushed_from is not None:
-                return not self._stopping  # audio was owed: reconnect now
             while not self._stopping:
-                segment = self._map.segment(self._next)
-                if segment is None or not self._ahead_enough(segment):
+                if self._sender.needed_now(self._audio_bytes):
                     return True
-                self._cond.wait(_LOOKAHEAD_POLL)
+                self._cond.wait(POLL_SECONDS)
             return False
 
-    def _rewind(self) -> None:
-        """Send again from the first segment whose audio did not all arrive (the interrupted sentence is heard
-        again from its start; nothing is skipped)."""
-        first = self._map.rewind(self._audio_bytes)
-        if first is None:
-            first = self._unflushed_from if self._unflushed_from is not None else self._next
-        self._next = first
-        self._unflushed_from = None
-        self._flush_wanted = False
-        self._pacer = Pacer(self.config.limits, self._clock)  # the limits count per connection
-
-    def _open(self, url: str | Callable[[], str], api_key: str | None) -> Session | None:
-        """A connected session, or None when the reading was stopped meanwhile. Raises ConnectError."""
+    def _open(self, where: Where, route: Route | None = None) -> Session | None:
+        """A connected session, or None when the reading was stopped meanwhile. Raises ConnectError.
+        route: where its messages go (straight to this reader when None)."""
         config = self.config
+        url, api_key = where
         try:
             url = url() if callable(url) else url
         except OSError as exc:
             raise ConnectError("unavailable", f"Cannot start the offline voice: {exc}.") from None
+        route = route or Route(self._on_audio, self._on_event, sample_bytes=config.sample_bytes)
         session = Session(
             url,
-            SessionEvents(self._on_audio, self._on_event, self._on_closed),
+            SessionEvents(route.audio, route.event, self._on_closed),
             api_key=api_key,
             allow_insecure_key=config.allow_insecure_key,
             connect_timeout=config.connect_timeout,
@@ -247,66 +242,91 @@ class Reader:
             if self._stopping:
                 self._finish(ReadResult(stopped=True))
                 return None
-            self._session = session
+            self._session, self._route = session, route
         session.connect()
         with self._cond:
             self._connected = self._ever_connected = True
+            self._opened_at = self._clock()
             abandoned = self._result is not None
         if abandoned:
             session.abort()
             return None
         return session
 
-    def _send_all(self, session: Session) -> None:
+    def _send_all(self, session: Session) -> bool:
+        """Send on `session` until it ends or the reading does; True when it is time to roll over instead."""
         with self._cond:
             while not self._stopping and session.closure is None:
-                now = self._clock()
-                waits = []
-                if self._flush_wanted:
-                    delay = max(self._pacer.flush_delay(), self._flush_retry_at - now)
-                    if delay <= 0:
-                        if not self._flush(session):
-                            return
-                        continue
-                    waits.append(delay)
-                segment = self._map.segment(self._next)
-                if segment is not None:
-                    delay = self._pacer.speak_delay(len(segment.text))
-                    if delay <= 0 and not self._ahead_enough(segment):
-                        if not session.speak(speakable(segment.text)):
-                            return
-                        self._pacer.note_speak(len(segment.text))
-                        self._chars_sent += len(segment.text)
-                        if self._unflushed_from is None:
-                            self._unflushed_from = self._next
-                        self._next += 1
-                        if segment.ends_sentence or self._map.segment(self._next) is None:
-                            self._flush_wanted = True
-                        continue
-                    if delay <= 0 and self._unflushed_from is not None and not self._flush_wanted:
-                        # Held back inside a sentence longer than the lookahead: the server holds its start
-                        # without a Flush, so no audio would come and the wait would never end. Flush it.
-                        self._flush_wanted = True
-                        continue
-                    waits.append(max(delay, _LOOKAHEAD_POLL))
-                elif self._unflushed_from is None and self._map.spans_done == self._map.spans_flushed:
-                    # Everything was spoken: the graceful end.
-                    self._closed_at = self._clock()
-                    session.close()
-                    return
-                self._cond.wait(min(waits) if waits else None)
-
-    def _ahead_enough(self, segment: Segment) -> bool:
-        """True when the listener (or, with none, the audio received) is far enough behind that this segment
-        should wait. What is behind it is forgotten."""
-        if self._played_bytes is None:
-            heard, ahead = self._map.char_at_audio(self._audio_bytes), self.config.send_ahead_chars
-        elif self._next == 0:
+                handover = self._handover
+                if handover is not None and handover.failure() is not None:
+                    session.abort()  # the reading goes on from what was heard, on yet another connection
+                    return False
+                roll_in = self._rollover_in(session) if handover is None and self._sender.has_more else None
+                if roll_in is not None and roll_in <= 0:
+                    return True
+                # A new connection is sent the next sentence at once (to answer before the old one's age is up),
+                # and no more until the old one has all its audio.
+                fresh = handover is not None and self._map.spans_flushed == handover.owed_spans
+                hold = handover is not None and not handover.released and not fresh
+                step, wait = self._sender.step(session, self._audio_bytes, hold, eager=fresh)
+                if step is Step.SENT:
+                    continue
+                if step in (Step.FAILED, Step.DONE):
+                    if step is Step.DONE:
+                        self._closed_at = self._clock()
+                        session.close()
+                    return False
+                self._cond.wait(soonest(POLL_SECONDS if step is Step.BLOCKED else wait, roll_in))
             return False
-        else:
-            heard, ahead = self._map.char_at_audio(self._played_bytes()), self.config.lookahead_chars
-        self._map.forget_before(heard, self._next if self._unflushed_from is None else self._unflushed_from)
-        return segment.start - heard > ahead
+
+    # --- rolling over before the age limit -------------------------------------------------------
+
+    def _rollover_in(self, session: Session) -> float | None:
+        """Seconds until the reading is to move to a new connection (none: never)."""
+        max_age = self.config.limits.max_connection_age
+        if max_age is None or session is self._stay_on:
+            return None
+        return self._opened_at + rollover_age(max_age) - self._clock()
+
+    def _roll_over(self, old: Session, where: Where) -> Session | None:
+        """Open the next connection while `old` finishes its audio; the new one is the reading's from now on.
+        None when it could not be opened: the reading stays on `old` (and reconnects when that one ends)."""
+        old_route = self._route
+        assert old_route is not None
+        route = Route(self._on_audio, self._on_event, RouteState.HOLD, on_answer=self._advance_handover,
+                      sample_bytes=self.config.sample_bytes)
+        with self._cond:
+            self._handover = handover = Handover(old, old_route, route, self._map.spans_flushed)
+        try:
+            new = self._open(where, route)
+        except ConnectError as exc:
+            log.info("could not roll over to a new connection: %s", exc)
+            new = None
+        with self._cond:
+            if new is None:
+                self._handover, self._session, self._route, self._stay_on = None, old, old_route, old
+                return None
+            self._sender.leave_connection()
+            handover.owed_spans, handover.connected = self._map.spans_flushed, True
+            self._rollovers += 1
+        log.info("rolled over to a new connection (%d so far)", self._rollovers)
+        self._advance_handover()  # the old connection may owe nothing
+        return new
+
+    def _advance_handover(self) -> None:
+        with self._cond:
+            handover = self._handover
+            if handover is None:
+                return
+            release, over = handover.advance(self._map.spans_done)
+            self._handover = None if over else handover
+            self._cond.notify_all()
+        handover.carry_out(release, over)
+
+    def _end_handover(self) -> Closure | None:
+        with self._cond:
+            handover, self._handover = self._handover, None
+        return None if handover is None else handover.end()
 
     # --- mapping audio back to text (any thread) ------------------------------------------------
 
@@ -332,18 +352,6 @@ class Reader:
         with self._cond:
             return self._map.segment_at(self._map.char_at_audio(audio_byte))
 
-    def _flush(self, session: Session) -> bool:
-        first = self._unflushed_from
-        self._flush_wanted = False
-        if first is None:
-            return True
-        if not session.flush():
-            return False
-        self._pacer.note_flush()
-        self._unflushed_from = None
-        self._map.add_span(first, self._next - 1)
-        return True
-
     def _finish(self, result: ReadResult) -> None:
         with self._cond:
             if self._result is not None:
@@ -352,7 +360,7 @@ class Reader:
         self._done.set()
         self.listener.on_finished(result)
 
-    # --- from the session's receive thread -------------------------------------------------------
+    # --- from the sessions' receive threads -------------------------------------------------------
 
     def _on_audio(self, data: bytes) -> None:
         with self._audio_lock:
@@ -369,28 +377,22 @@ class Reader:
         elif isinstance(event, protocol.Flushed):
             with self._cond:
                 span = self._map.span_done(self._audio_bytes)
+                handing_over = self._handover is not None
                 self._cond.notify_all()
+            if handing_over:
+                self._advance_handover()
             if span is not None and not self._stopping:
                 self.listener.on_span_done(span)
         elif isinstance(event, protocol.Warning):
             if event.code == protocol.EXCESSIVE_FLUSH:
-                self._retry_last_flush()
+                with self._cond:
+                    self._sender.retry_last_flush()
+                    self._cond.notify_all()
             self.listener.on_warning(f"Server warning: {event.description}" + (f" ({event.code})" if event.code else ""))
         elif isinstance(event, protocol.Error):
             self.listener.on_warning(f"Ignored a malformed server message: {event.description}")
         elif isinstance(event, protocol.Unknown):
             log.info("unknown server message type %r", event.type)
-
-    def _retry_last_flush(self) -> None:
-        """The server ignored a Flush: take the newest span back as unflushed and flush it again (no text is sent
-        again: the server keeps it) after a quarter of the window, when the server's count has had time to fall."""
-        with self._cond:
-            span = self._map.take_back_last_span()
-            if span is not None:
-                self._unflushed_from = self._map.number_at(span.start)
-                self._flush_wanted = True
-                self._flush_retry_at = self._clock() + self.config.limits.window / 4
-            self._cond.notify_all()
 
     def _on_closed(self, closure: Closure) -> None:
         with self._cond:

@@ -8,7 +8,7 @@ from typing import Callable
 from core import protocol
 from core.handshake import ConnectError
 from core.pacing import Limits
-from core.retry import ConnectionEvent, RetryPolicy
+from core.retry import ConnectionEvent, RetryPolicy, closure_is_retryable
 from core.session import Closure
 from core.tracking import Span
 
@@ -24,10 +24,15 @@ class ReadResult:
     audio_bytes: int = 0
     chars_sent: int = 0
     reconnects: int = 0  # new connections that took the reading over after a failure
+    rollovers: int = 0  # new connections that took it over before the old one's age limit (never heard)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.closure is not None and self.closure.ok
+        """It ended well: closed normally, or all its audio arrived before the server ended the connection for a
+        reason that would have been retried (its age limit reached just as the reading ended)."""
+        if self.error is not None or self.closure is None:
+            return False
+        return self.closure.ok or (self.complete and closure_is_retryable(self.closure))
 
     def __str__(self) -> str:
         if self.error is not None:
@@ -80,6 +85,10 @@ class ReaderConfig:
     # the key. None: the failure ends the reading.
     fallback_url: str | Callable[[], str] | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sample_bytes: int = 2  # the size of one sample of the audio asked for: audio is passed on in whole samples
+
+
+Where = tuple["str | Callable[[], str]", "str | None"]  # a URL (or how to get it) and the key to send there
 
 
 class SessionEvents:

@@ -97,7 +97,8 @@ class Reconnecting:
     budget_left: float
 
     def __str__(self) -> str:
-        return f"Reconnecting (attempt {self.attempt})... {self.reason}"
+        reason = self.reason if self.reason.endswith(".") else self.reason + "."
+        return f"Reconnecting (attempt {self.attempt})... {reason} Trying for up to {self.budget_left:.0f} s more."
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ class Session:
         self._closure: Closure | None = None
         self._close_sent_at: float | None = None
         self._aborted = False
+        self._abort_reason = ""
         self._flushes_pending = 0
         self._flushes_sent = 0
         self._clears_sent = 0
@@ -197,9 +198,11 @@ class Session:
             return
         self.send(protocol.Close())
 
-    def abort(self) -> None:
-        """Drop the connection at once (also cancels a connect in progress)."""
+    def abort(self, reason: str = "the connection was cut off by Aloud") -> None:
+        """Drop the connection at once (also cancels a connect in progress); `reason` is said in its closure."""
         with self._state_lock:
+            if not self._aborted:
+                self._abort_reason = reason
             self._aborted = True
             ws = self._ws
         if ws is not None:
@@ -286,7 +289,7 @@ class Session:
                               message=f"the server broke the WebSocket protocol ({protocol.shown(str(exc))})")
         except (OSError, websocket.WebSocketException) as exc:
             if self._aborted:
-                closure = Closure(ClosureKind.DROPPED, message="the connection was cut off by Aloud")
+                closure = Closure(ClosureKind.DROPPED, message=self._abort_reason)
             else:
                 log.info("connection lost: %s", exc)
                 closure = Closure(ClosureKind.DROPPED, message="the network connection dropped (no close frame)")

@@ -55,6 +55,16 @@ def capture_files() -> list[Path]:
 
 
 @pytest.fixture
+def player():
+    """A real player (sounddevice, through ALSA's file device), closed after the test."""
+    from core.playback import open_output
+
+    output = open_output("sounddevice")
+    yield output
+    output.close()
+
+
+@pytest.fixture
 def alsa_capture():
     """Clears the file device's captures; returns a function giving everything played since, in order."""
     for path in capture_files():

@@ -53,7 +53,7 @@ class Playback:
         self._keep_partial = keep_partial_recording
         # The URL is found on the reading's thread: the offline voice may have to start first.
         config = ReaderConfig(lambda: speak_url(endpoint.url(), options), endpoint.api_key,
-                              endpoint.allow_insecure_key, endpoint.limits)
+                              endpoint.allow_insecure_key, endpoint.limits, sample_bytes=options.bytes_per_sample)
         if endpoint.falls_back_offline:
             config.fallback_url = lambda: speak_url(offline_url(), options)
         if retry is not None:

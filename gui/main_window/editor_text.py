@@ -21,7 +21,9 @@ _VISIBLE = re.compile(r"\S")
 # What toPlainText makes of the characters a selection holds: paragraph and line separators (and the
 # frame marks) become line ends, no-break spaces spaces.
 _AS_PLAIN = str.maketrans({"\u2029": "\n", "\u2028": "\n", "\ufdd0": "\n", "\ufdd1": "\n", "\u00a0": " "})
-_CHANGED_BY_QT = "\r\u00a0\u2028\u2029\ufdd0\ufdd1"  # characters toPlainText gives back as others
+# Characters toPlainText gives back as others, or not at all (a byte order mark at the start: with a character
+# Qt counts twice after it, the counts agree and would hide that).
+_CHANGED_BY_QT = "\r\u00a0\u2028\u2029\ufdd0\ufdd1\ufeff"
 PATCH_LIMIT = 64 * 1024  # a larger change (opening a file, a big paste) converts the whole text once instead
 MAX_EDITS = 16  # and so do more separate edits than this before the text is asked for
 

@@ -81,6 +81,48 @@ def describe(node) -> dict:
     }
 
 
+def listen(report: dict) -> None:
+    """Note focus changes, name changes and announcements in `report`, as a screen reader hears them."""
+
+    def on_event(event) -> None:
+        source = event.source
+        if event.type.startswith("object:state-changed:focused"):
+            if event.detail1 == 1 and source is not None:
+                report["focus"].append(f"{source.getRoleName()}: {label_of(source)}")
+        elif source is not None:
+            report["events"].append({"type": str(event.type), "name": source.name, "data": str(event.any_data)})
+
+    pyatspi.Registry.registerEventListener(on_event, "object:state-changed:focused",
+                                           "object:property-change:accessible-name", "object:announcement")
+
+
+def press(key: str, wait: float = 0.4) -> None:
+    pyatspi.Registry.generateKeyboardEvent(KEYSYMS[key], None, pyatspi.KEY_SYM)
+    pump(wait)
+
+
+def announced(report: dict, match, timeout: float = 10.0) -> bool:
+    """Wait until an announcement for which `match(text)` is true is heard."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(e["type"].startswith("object:announcement") and match(e["data"]) for e in report["events"]):
+            return True
+        pump(0.05)
+    return False
+
+
+def reconnecting() -> None:
+    """Read (F5) through a server that drops the connection: what is announced until the reading reconnects."""
+    find_app("Aloud", 20)
+    pump(1.0)
+    report: dict = {"events": [], "focus": []}
+    listen(report)
+    press("F5", 0.1)
+    report["reconnected"] = announced(report, lambda text: text.startswith("Reconnected after"), 30)
+    press("F7", 1.0)
+    print(json.dumps(report))
+
+
 def main() -> None:
     app = find_app("Aloud", 20)
     pump(1.0)
@@ -95,29 +137,7 @@ def main() -> None:
     report["status"] = sorted(n.name for n in walk(window)
                               if n.getRole() == pyatspi.ROLE_LABEL and ":" in n.name)
 
-    def on_event(event) -> None:
-        source = event.source
-        if event.type.startswith("object:state-changed:focused"):
-            if event.detail1 == 1 and source is not None:
-                report["focus"].append(f"{source.getRoleName()}: {label_of(source)}")
-        elif source is not None:
-            report["events"].append({"type": str(event.type), "name": source.name, "data": str(event.any_data)})
-
-    pyatspi.Registry.registerEventListener(on_event, "object:state-changed:focused",
-                                           "object:property-change:accessible-name", "object:announcement")
-
-    def press(key: str, wait: float = 0.4) -> None:
-        pyatspi.Registry.generateKeyboardEvent(KEYSYMS[key], None, pyatspi.KEY_SYM)
-        pump(wait)
-
-    def announced(words: str, timeout: float = 10.0) -> bool:
-        """Wait until the state `words` is announced (an object:announcement event)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(e["type"].startswith("object:announcement") and e["data"] == words for e in report["events"]):
-                return True
-            pump(0.05)
-        return False
+    listen(report)
 
     for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 8):
         press("Tab")
@@ -129,7 +149,7 @@ def main() -> None:
     for key, state in (("F5", "Speaking"), ("F6", "Paused"), ("F6", "Speaking"), ("F7", "Stopped")):
         report["events"].append({"type": "key", "name": key, "data": ""})
         press(key, 0.1)
-        announced(state)
+        announced(report, lambda text, state=state: text == state)
     pump(1.0)  # the closure comes after the state
     report["events"].append({"type": "key", "name": "F1", "data": ""})
     press("F1", 1.0)
@@ -150,4 +170,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    reconnecting() if sys.argv[1:] == ["reconnecting"] else main()

@@ -295,3 +295,33 @@ def test_a_flushed_arriving_before_send_returns_is_still_accepted():
         assert all(recorder.flushed.acquire(timeout=5) for _ in range(300))
         session.abort()
     assert [e for e in recorder.events if not isinstance(e, Flushed)] == []
+
+
+def test_a_server_that_ignores_every_flush_is_left_and_the_reading_gives_up_in_bounded_time():
+    """Each ignored Flush is tried again later; a server that ignores them all is not waited on for ever."""
+    flushes = []
+    connections = []
+
+    def ignore_flushes(conn):
+        connections.append(conn)
+        for message in conn:
+            if json.loads(message)["type"] == "Flush":
+                flushes.append(len(connections))
+                conn.send(json.dumps({"type": "Warning", "warn_code": "EXCESSIVE_FLUSH", "warn_msg": "slow down"}))
+
+    from core.pacing import Limits
+    from core.sending import MAX_IGNORED_FLUSHES
+
+    with ScriptedServer(ignore_flushes) as server:
+        # A short rate window, so that each Flush is tried again a tenth of a second later.
+        config = ReaderConfig(server.url + "/v1/speak", limits=Limits(None, 100, window=0.4),
+                              retry=RetryPolicy(first=0.05, cap=0.1, budget=1.0))
+        reader = Reader("One sentence.", config, ReaderListener())
+        started = time.monotonic()
+        reader.start()
+        result = reader.wait(20)
+    assert result is not None and not result.ok and time.monotonic() - started < 5, str(result)
+    assert str(result).startswith(f"Connection lost: the server ignored {MAX_IGNORED_FLUSHES} Flushes in a row")
+    # Each connection was sent the first Flush and its retries, and no more.
+    assert len(connections) >= 2
+    assert all(flushes.count(n) == MAX_IGNORED_FLUSHES for n in range(1, len(connections) + 1))

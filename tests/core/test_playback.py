@@ -10,7 +10,7 @@ import pytest
 from core.audio import AudioError, AudioOutput
 from core.options import SpeakOptions
 from core.pacing import Limits
-from core.playback import Playback, PlaybackListener, PlaybackRequest, PlaybackState, open_output
+from core.playback import Playback, PlaybackListener, PlaybackRequest, PlaybackState
 from core.wav import read_wav
 from tests.conftest import assert_same_audio
 from tests.core.helpers import ToneVoiceServer, local_endpoint, wait_until
@@ -63,13 +63,6 @@ def request(server_url, text=SHORT, limits=None, **options):
 @pytest.fixture
 def quiet(make_server):
     return make_server(chars_per_minute=None, flushes_per_minute=None)
-
-
-@pytest.fixture
-def player():
-    output = open_output("sounddevice")
-    yield output
-    output.close()
 
 
 @pytest.fixture

@@ -148,10 +148,10 @@ def test_with_a_player_the_reader_stays_a_bounded_distance_ahead(offline_server)
     # Until everything sent so far has come back as audio, nothing is heard.
     assert wait_until(lambda: reader.spans and reader.spans[-1].audio_end, 20)
     time.sleep(0.3)
-    assert 600 <= reader._chars_sent <= 600 + 2 * 60, "nothing heard yet: only the lookahead was sent"
+    assert 600 <= reader.chars_sent <= 600 + 2 * 60, "nothing heard yet: only the lookahead was sent"
     # the listener catches up: the reader sends on
     heard[0] = reader.spans[-1].audio_end
-    assert wait_until(lambda: reader._chars_sent > 1000, 20)
+    assert wait_until(lambda: reader.chars_sent > 1000, 20)
     reader.stop()
     assert reader.wait(10).stopped
 

@@ -2,10 +2,7 @@
 ones stop with their message, and a stop during the wait between tries is instant."""
 
 import io
-import json
 import random
-import socket
-import threading
 import time
 
 import pytest
@@ -17,79 +14,12 @@ from core.playback import Playback, PlaybackListener, PlaybackRequest, PlaybackS
 from core.reader import Reader, ReaderConfig, ReaderListener
 from core.retry import Reconnected, Reconnecting, RetryPolicy
 from core.wav import read_wav
+from tests.conftest import assert_same_audio
+from tests.core.flaky_server import FlakyToneServer
 from tests.core.helpers import ToneVoiceServer, local_endpoint
 
 FAST_RETRY = RetryPolicy(first=0.05, cap=0.2, budget=10)
-
-
-class FlakyToneServer(ToneVoiceServer):
-    """The tone voice (audio decided by the text alone), failing on purpose: dropping the TCP connection at
-    given points of all the audio it sends, closing its first connection after its first Flushed with a given
-    code, or refusing its first handshakes. It keeps what each Flush was and how much of its audio went out."""
-
-    def __init__(self, drop_at=(), close_first_with=None, refuse_first=0, refuse_status=503, retry_after=None):
-        self.drops = sorted(drop_at)
-        self.close_first_with = close_first_with
-        self.flushes: list[tuple[str, bytes, bool]] = []  # text, audio sent, whether all of it went
-        self.connections = 0
-        self.handshakes = 0
-        self._refuse_first, self._refuse_status, self._retry_after = refuse_first, refuse_status, retry_after
-        from websockets.sync.server import serve
-
-        self.sent, self.received = bytearray(), []  # (not ToneVoiceServer.__init__: its server has no refusals)
-        self._server = serve(self._serve, "127.0.0.1", 0, compression=None, close_timeout=0.5,
-                             process_request=self._refuse)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def _refuse(self, connection, request):
-        self.handshakes += 1
-        if self.handshakes <= self._refuse_first:
-            response = connection.respond(self._refuse_status, "busy on purpose")
-            if self._retry_after is not None:
-                response.headers["Retry-After"] = str(self._retry_after)
-            return response
-        return None
-
-    def _serve(self, ws):
-        self.connections += 1
-        first = self.connections == 1
-        ws.send(json.dumps({"type": "Metadata", "request_id": "t", "model_name": "tone", "model_version": "1",
-                            "model_uuid": "t"}))
-        pending, flushes = [], 0
-        for message in ws:
-            kind = json.loads(message)["type"]
-            if kind == "Speak":
-                pending.append(json.loads(message)["text"])
-            elif kind == "Flush":
-                text, audio = "".join(pending), self.tone("".join(pending))
-                pending.clear()
-                cut = self._cut(len(audio))
-                sent = audio if cut is None else audio[:cut]
-                for at in range(0, len(sent), self.FRAME_BYTES):
-                    ws.send(sent[at:at + self.FRAME_BYTES])
-                self.sent += sent
-                self.flushes.append((text, sent, cut is None))
-                if cut is not None:
-                    # No close frame: the end of the stream, as when a network goes. Half-closed, and closed a
-                    # moment later, so that what was sent arrives (a reset could discard it, and then the test
-                    # could not know what the client received).
-                    ws.socket.shutdown(socket.SHUT_WR)
-                    time.sleep(0.2)
-                    return
-                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
-                flushes += 1
-                if first and self.close_first_with is not None:
-                    ws.close(*self.close_first_with)
-                    return
-            elif kind == "Close":
-                ws.close(1000)
-                return
-
-    def _cut(self, size):
-        """Where in the next `size` bytes the connection is to drop, if it is."""
-        if self.drops and self.drops[0] < len(self.sent) + size:
-            return max(0, self.drops.pop(0) - len(self.sent))
-        return None
+LEAD_IN_BYTES = 24000 * 150 // 1000 * 2  # the silence the player starts with
 
 
 def book(sentences=120, seed=3):
@@ -125,8 +55,10 @@ def test_twenty_drops_at_random_points_lose_nothing_and_repeat_only_the_interrup
     assert result.ok and result.reading.complete, str(result)
     assert result.reading.reconnects == 20 and str(result).endswith("(20 reconnects)")
     assert sum(isinstance(e, Reconnected) for e in events) == 20
-    # Exactly what the server sent, in order: nothing dropped by the client, nothing added.
-    assert audio == bytes(server.sent)
+    # Exactly what the server sent, in order: nothing dropped by the client, nothing added, and a sample cut by a
+    # drop not played (its first byte would shift all that follows into noise).
+    assert any(drop % 2 for drop in drops)
+    assert audio == server.audio_in_whole_samples()
     # The flushes that went out whole are the text, once each, in order: nothing skipped, nothing repeated.
     assert "".join(t for t, _, whole in server.flushes if whole) == text
     # Each cut-short flush is heard again from its start: the next whole flush begins with the same text.
@@ -228,7 +160,8 @@ def test_the_command_line_says_each_reconnect_and_exits_0(monkeypatch):
                     stdout=out)
     lines = out.getvalue().splitlines()
     assert code == 0, out.getvalue()
-    assert any(line.startswith("Reconnecting (attempt 1)... Closed: 1011 NET-0002: failed.") for line in lines)
+    assert any(line.startswith("Reconnecting (attempt 1)... Closed: 1011 NET-0002: failed.")
+               and line.endswith("Trying for up to 120 s more.") for line in lines)  # the budget, seen
     assert any(line.startswith("Reconnected after ") for line in lines)
     assert lines[-1] == "Closed: 1000 Normal Closure (1 reconnect)"
 
@@ -270,3 +203,20 @@ def test_a_pause_longer_than_the_idle_timeout_costs_one_new_connection_when_it_e
     assert result is not None and result.ok and result.complete, str(result)
     assert result.reconnects == 1 and listener.connections == 2
     assert [type(e) for e in listener.events] == [Reconnecting, Reconnected]
+
+
+def test_drops_heard_through_a_real_player_lose_nothing(alsa_capture, player):
+    """What the listener hears, through the audio device: every sentence's audio in order, the sentences cut
+    short by a drop played as far as they came and then again from their start."""
+    text = book(40, seed=5)
+    drops = random.Random(11).sample(range(1000, len(text) * 480 - 1000), 8)
+    with FlakyToneServer(drop_at=drops) as server:
+        playback = Playback(PlaybackRequest(text, SpeakOptions(), local_endpoint(server.url)), output=player,
+                            retry=FAST_RETRY)
+        playback.start()
+        result = playback.wait(120)
+    assert result is not None and result.ok and result.reading.complete, str(result)
+    assert result.reading.reconnects == 8
+    assert any(drop % 2 for drop in drops)
+    assert_same_audio(alsa_capture()[LEAD_IN_BYTES:], server.audio_in_whole_samples())
+    assert "".join(t for t, _, whole in server.flushes if whole) == text

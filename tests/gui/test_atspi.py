@@ -49,6 +49,7 @@ class Desktop:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.procs: list[subprocess.Popen] = []
+        self.document = folder / "book.txt"
         self.env = dict(os.environ)
 
     def start(self) -> "Desktop":
@@ -87,7 +88,8 @@ def _focus_window(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def seen(tmp_path_factory):
+def desktop(tmp_path_factory):
+    """A virtual desktop with the accessibility bus, and the environment the app runs in on it."""
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
@@ -100,26 +102,51 @@ def seen(tmp_path_factory):
     (folder / "asound.conf").write_text(f'pcm.!default {{ type file slave.pcm "nullpcm" file "{folder}/played.raw" '
                                         'format raw }\npcm.nullpcm { type null }\n')
     desktop = Desktop(folder).start()
-    env = {**desktop.env, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1", "QT_QPA_PLATFORM": "xcb",
-           "ALSA_CONFIG_PATH": str(folder / "asound.conf"), "XDG_CONFIG_HOME": str(folder / "config")}
-    env.pop("DEEPGRAM_API_KEY", None)
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(document)], env=env, cwd=folder,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    desktop.env.update({"QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1", "QT_QPA_PLATFORM": "xcb",
+                        "ALSA_CONFIG_PATH": str(folder / "asound.conf"), "XDG_CONFIG_HOME": str(folder / "config")})
+    desktop.env.pop("DEEPGRAM_API_KEY", None)
+    yield desktop
+    desktop.stop()
+
+
+def _run_app(desktop: Desktop, client_args: list[str], *app_args: str) -> dict:
+    """Start the app on the desktop, run the AT-SPI client against it, stop the app: the client's report."""
+    env = desktop.env
+    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(desktop.document), *app_args], env=env,
+                           cwd=desktop.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _focus_window(env)
-        client = subprocess.run([SYSTEM_PYTHON, str(CLIENT), str(TABS)], env=env, capture_output=True, text=True,
+        client = subprocess.run([SYSTEM_PYTHON, str(CLIENT), *client_args], env=env, capture_output=True, text=True,
                                 timeout=90)
         assert client.returncode == 0, client.stderr[-3000:]
-        report = json.loads(client.stdout.strip().splitlines()[-1])
-        report["document_text"] = document.read_text(encoding="utf-8")
-        yield report
+        return json.loads(client.stdout.strip().splitlines()[-1])
     finally:
         app.terminate()
         try:
             app.wait(10)
         except subprocess.TimeoutExpired:
             app.kill()
-        desktop.stop()
+
+
+@pytest.fixture(scope="module")
+def seen(desktop):
+    report = _run_app(desktop, [str(TABS)])
+    report["document_text"] = desktop.document.read_text(encoding="utf-8")
+    return report
+
+
+@pytest.fixture(scope="module")
+def seen_through_drops(desktop):
+    """The app reading through the offline voice made to drop each connection after 100 kB of audio."""
+    server = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--port", "0", "--no-limits",
+                               "--fault", "drop-after-bytes=100000"], env=desktop.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = server.stdout.readline().split()[4].removesuffix("/v1/speak")  # "Offline voice listening on URL ..."
+        return _run_app(desktop, ["reconnecting"], "--url", url)
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_every_interactive_object_on_the_bus_is_named(seen):
@@ -183,3 +210,18 @@ def test_the_settings_dialog_is_named_throughout_and_escape_returns_to_the_docum
     assert [c for c in controls if not c["label"].strip()] == []
     assert seen["focus"][-1] == "text: Document"
     assert seen["focus_before_settings_escape"] < len(seen["focus"])  # the focus did come back, after the dialog
+
+
+def test_a_reconnect_is_announced_as_it_happens_and_when_it_is_over(seen_through_drops):
+    said = [e["data"] for e in seen_through_drops["events"] if e["type"].startswith("object:announcement")]
+    assert seen_through_drops["reconnected"], said
+    trying = next(i for i, text in enumerate(said) if text.startswith("Reconnecting (attempt 1)..."))
+    assert "Connection lost: the network connection dropped" in said[trying]
+    assert any(text.startswith("Reconnected after ") for text in said[trying + 1:])
+    # The status bar says it too, where a screen reader's review finds it.
+    names = [e["data"] for e in seen_through_drops["events"]
+             if e["type"].startswith("object:property-change:accessible-name")]
+    assert any("Reconnected after" in name for name in names), names
+    # And the closure counts the reconnects.
+    assert any(name.startswith("Last result: Closed: 1000 Normal Closure (") and "reconnect" in name
+               for name in names), names

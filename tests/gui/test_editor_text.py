@@ -85,6 +85,15 @@ def test_a_text_adopted_after_opening_is_what_the_editor_would_give(qapp, opened
     assert text.text() == editor.toPlainText()
     # Adopted whenever Qt keeps the text as it is, except with the few characters it changes and those it counts
     # twice (any of them declines the text, which is then converted, as above).
-    declined = any(c in "\r\u00a0\u2028\u2029" or ord(c) > 0xFFFF for c in opened)
+    declined = any(c in "\r\u00a0\u2028\u2029\ufeff" or ord(c) > 0xFFFF for c in opened)
     assert adopted == (text.text() == opened and not declined)
     editor.deleteLater()
+
+
+def test_a_byte_order_mark_before_a_character_qt_counts_twice_is_not_adopted(qapp):
+    """Qt drops the mark and counts the emoji twice: the lengths agree, and only the characters tell."""
+    editor = QPlainTextEdit()
+    text = EditorText(editor)
+    editor.setPlainText("\ufeff😀")
+    text.adopt("\ufeff😀")
+    assert text.text() == editor.toPlainText()
