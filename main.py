@@ -1,23 +1,23 @@
 """Aloud: reads text aloud through Deepgram's streaming text-to-speech, or its embedded offline voice.
 
-`python main.py [FILE] [--url BASE_URL]` opens the window; `python main.py speak|serve|voices ...` runs the
-command line.
+`python main.py [FILE] [--url BASE_URL]` opens the window; `python main.py speak|serve|voices|contents|text ...`
+runs the command line.
 """
 
 import argparse
 import sys
 
-CLI_COMMANDS = {"speak", "serve", "voices"}
+CLI_COMMANDS = {"speak", "serve", "voices", "contents", "text"}
 
 
 def main(argv: list[str]) -> int:
-    # "speak", "serve" and "voices" (possibly after --debug) belong to the command line.
+    # The commands (possibly after --debug) belong to the command line.
     if any(a in CLI_COMMANDS for a in argv[:2]):
         from core.cli import main as cli_main
 
         return cli_main(argv)
     parser = argparse.ArgumentParser(
-        prog="aloud", description="Open the Aloud window. Commands: speak, serve, voices (aloud speak --help).")
+        prog="aloud", description="Open the Aloud window. Commands: speak, serve, voices, contents, text (aloud speak --help).")
     parser.add_argument("file", nargs="?", help="a text or Markdown file to open")
     parser.add_argument("--url", metavar="BASE_URL", help="use this endpoint for this run (settings unchanged)")
     parser.add_argument("--debug", action="store_true", help="log details to standard error")

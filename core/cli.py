@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 import time
@@ -23,7 +24,9 @@ from core.playback import (
     PlaybackResult, PlaybackState, Span, open_output,
 )
 from core.reader import ReadResult
-from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, decode_text, read_bounded, read_text_file
+from core.document_commands import chapter_range, print_contents, print_text
+from core.documents import SUFFIXES, Document, DocumentError, open_document
+from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, decode_text, read_bounded
 from core.voices import load_catalog
 
 EXIT_OK = 0
@@ -36,29 +39,38 @@ class CliError(Exception):
     """A problem the user can fix, reported as one line and exit status 2."""
 
 
-def read_input(text: str | None, file: str | None, stdin: TextIO, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> str:
+def read_input(text: str | None, file: str | None, stdin: TextIO, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> Document:
+    """What to read: TEXT, standard input, or a document in any format Aloud opens."""
     if text is not None and file is not None:
         raise CliError("give either TEXT or --file, not both")
     from_stdin = file == "-" or (file is None and text == "-")
     try:
         if from_stdin:
-            return _read_stdin(stdin, limit_mb)
-        if file is not None:
-            try:
-                decoded = read_text_file(file, limit_mb)
-            except OSError as exc:
-                raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
-            if decoded.replaced:
-                print(f"Warning: {file} is not valid UTF-8 (byte {decoded.first_bad_byte}); unreadable bytes shown "
-                      "as �.", file=sys.stderr)
-            return decoded.text
+            return Document(_read_stdin(stdin, limit_mb), "standard input", "Text", editable=True)
     except NotText as exc:
-        raise CliError(f"{'standard input' if from_stdin else file} is not a text file: {exc}") from None
+        raise CliError(f"standard input is not a text file: {exc}") from None
     except TooLarge as exc:
         raise CliError(f"{exc} (--max-input-mb raises the limit)") from None
+    if file is not None:
+        return load_document(file, limit_mb)
     if text is None:
         raise CliError("nothing to read: give TEXT, --file PATH, or - for standard input")
-    return text
+    return Document(text, "text", "Text", editable=True)
+
+
+def load_document(file: str, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> Document:
+    try:
+        document = open_document(file, max_mb=limit_mb)
+    except IsADirectoryError:
+        raise CliError(f"cannot read {file}: it is a folder") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
+    except DocumentError as exc:
+        hint = " (--max-input-mb raises the limit)" if "larger than" in str(exc) else ""
+        raise CliError(f"cannot read {file}: {exc}{hint}") from None
+    for warning in document.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    return document
 
 
 def _read_stdin(stdin: TextIO, limit_mb: int) -> str:
@@ -121,8 +133,13 @@ def _options(args: argparse.Namespace) -> SpeakOptions:
 def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     if args.max_input_mb < 1:
         raise CliError(f"--max-input-mb {args.max_input_mb} is below 1")
-    text = read_input(args.text, args.file, stdin, args.max_input_mb)
-    if not text.strip():
+    document = read_input(args.text, args.file, stdin, args.max_input_mb)
+    try:
+        start, end = chapter_range(document, args.chapter, args.from_chapter)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    text = document.text
+    if not text[start:end].strip():
         raise CliError("nothing to read: the text is empty")
     if not 0 <= args.volume <= 100:
         raise CliError(f"volume {args.volume:g} is outside 0-100")
@@ -144,7 +161,8 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             raise CliError(str(exc)) from None
     printer = _Printer(options, args.quiet, args.out is not None, stdout)
     try:
-        playback = Playback(PlaybackRequest(text, options, endpoint), printer, output=output, record_to=args.out)
+        playback = Playback(PlaybackRequest(text, options, endpoint, start, end), printer, output=output,
+                            record_to=args.out)
     except OSError as exc:  # the WAV file (an offline voice that cannot start ends the reading, saying so)
         if output is not None:
             output.close()
@@ -251,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and otherwise the offline voice."))
     speak.add_argument("text", nargs="?", metavar="TEXT", help="the text, or - for standard input")
     speak.add_argument("--file", "-f", metavar="PATH", help="read the text from a file (- for standard input)")
+    chapters = speak.add_mutually_exclusive_group()
+    chapters.add_argument("--chapter", type=int, metavar="N", help="read only chapter N (`contents FILE` numbers them)")
+    chapters.add_argument("--from-chapter", type=int, metavar="N", help="read from chapter N to the end")
     speak.add_argument("--max-input-mb", type=int, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
                        help=f"refuse input larger than this (default {DEFAULT_MAX_INPUT_MB} MB)")
     speak.add_argument("--voice", "--model", default=DEFAULT_MODEL, metavar="MODEL",
@@ -298,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--no-limits", action="store_true",
                            help="do not enforce Deepgram's characters-per-minute and flush limits")
 
+    for name, help_text in (("contents", "print a document's table of contents, numbered"),
+                            ("text", "print the text Aloud reads in a document")):
+        command = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ". Formats: "
+                                      + ", ".join(sorted(SUFFIXES)) + ".")
+        command.add_argument("file", metavar="FILE")
+        command.add_argument("--max-input-mb", type=int, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
+                             help=f"refuse files larger than this (default {DEFAULT_MAX_INPUT_MB} MB)")
+
     voices = commands.add_parser("voices", help="list the Aura voices")
     voices.add_argument("--language", metavar="CODE", help="only this language, e.g. en, es, de")
     return parser
@@ -319,10 +348,18 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             return _serve(args, stdout)
         if args.command == "voices":
             return _voices(args, stdout)
+        if args.command in ("contents", "text"):
+            document = load_document(args.file, args.max_input_mb)
+            (print_contents if args.command == "contents" else print_text)(document, stdout)
+            return EXIT_OK
         parser.print_help(stdout)
         return EXIT_USAGE
     except (CliError, OptionError) as exc:
         print(f"aloud: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # what read the output (`| head`) has gone: nothing more to say to it
+        if stdout is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     finally:
         stop_embedded_server()

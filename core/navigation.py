@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from typing import Iterator
 
-from core.chunking import _PARAGRAPH_BREAK, _SHORT_LINE, Segment, _next_visible, iter_segments
+from core.chunking import _CLOSERS, _PARAGRAPH_BREAK, _SHORT_LINE, Segment, _next_visible, iter_segments
 
 NEIGHBOURHOOD = 8_000  # characters looked back for the paragraph's start
 
@@ -33,8 +33,12 @@ def _resynchronised(text: str, low: int, position: int) -> Iterator[Segment] | N
     if they cannot be told apart from the misjudged ones before `position`."""
     misjudged = low
     if low > 0 and (text[low - 1].isalnum() or text[low - 1] in "._"):
+        # The word cut by the restart, judged as if it began at `low`, and the closing quotes and brackets after
+        # its dot: whether that dot ends a sentence (`Dr."`) depends on the part of the word left behind.
         while misjudged < position and (text[misjudged].isalnum() or text[misjudged] in "._"):
-            misjudged += 1  # the word cut by the restart, judged as if it began at `low`
+            misjudged += 1
+        while misjudged < position and text[misjudged] in _CLOSERS:
+            misjudged += 1
     newline = text.find("\n", low, low + 2 * _SHORT_LINE)
     if newline >= 0:
         misjudged = max(misjudged, newline)  # the line cut by the restart, judged short

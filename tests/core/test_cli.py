@@ -71,7 +71,7 @@ def test_text_from_stdin_and_from_a_file(tmp_path):
     (["speak", "--file", "/no/such/file", "--no-play"], "cannot read /no/such/file"),
     (["speak", "Hi", "--url", "nohost", "--no-play"], "needs a scheme"),
     (["speak", "Hi", "--voice", "aura-2-nobody-en", "--no-play"], "unknown voice 'aura-2-nobody-en'"),
-    (["speak", "--file", "/bin/ls", "--no-play"], "/bin/ls is not a text file: it holds NUL bytes"),
+    (["speak", "--file", "/bin/ls", "--no-play"], "cannot read /bin/ls: it is not a text file: it holds NUL bytes"),
     (["speak", "Hi", "--url", "ws://[::1", "--no-play"], "endpoint 'ws://[::1' is not a valid URL"),
     (["serve", "--port", "99999"], "port 99999 is outside 0-65535"),
     (["serve", "--fault", "explode"], "cannot read --fault 'explode'"),
@@ -192,7 +192,7 @@ def test_a_device_an_endless_pipe_and_an_oversized_file_are_refused_at_once(tmp_
     main_py = str(ROOT / "main.py")
     zero = subprocess.run([sys.executable, main_py, "speak", "--file", "/dev/zero", "--no-play"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=30, env=env)
-    assert zero.returncode == 2 and "/dev/zero is not a text file" in zero.stderr
+    assert zero.returncode == 2 and "cannot read /dev/zero: it is not a text file" in zero.stderr
     yes = subprocess.Popen(["yes", "endless text"], stdout=subprocess.PIPE)
     try:
         pipe = subprocess.run([sys.executable, main_py, "speak", "-", "--no-play", "--max-input-mb", "3"],
@@ -207,7 +207,7 @@ def test_a_device_an_endless_pipe_and_an_oversized_file_are_refused_at_once(tmp_
         f.truncate(201_000_000)  # sparse: its size is known without reading it
     big = subprocess.run([sys.executable, main_py, "speak", "--file", str(huge), "--no-play"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=30, env=env)
-    assert big.returncode == 2 and "huge.txt is larger than 200 MB" in big.stderr
+    assert big.returncode == 2 and "huge.txt: it is larger than 200 MB (--max-input-mb raises" in big.stderr
     assert "Traceback" not in zero.stderr + pipe.stderr + big.stderr
 
 

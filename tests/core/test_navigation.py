@@ -71,3 +71,10 @@ def test_in_a_book_each_answer_reads_a_neighbourhood_and_agrees_with_the_whole_s
         most = max(most, CountingText.read)
     # The five answers together read a few neighbourhoods' worth of characters, not the 2 MB book.
     assert most < 12 * navigation.NEIGHBOURHOOD, most
+
+
+def test_a_restart_inside_a_title_before_a_closing_quote_is_not_taken_for_a_sentence_end():
+    """Found by the property test above: a neighbourhood starting at the dot of `Dr."` judged it a full stop."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(navigation, "NEIGHBOURHOOD", 5)
+        assert navigation.sentence_start('Dr."\tDr.', 7) == 0
