@@ -6,9 +6,7 @@ past a size limit (an endless pipe, a device), read a megabyte at a time so that
 from __future__ import annotations
 
 import codecs
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 DEFAULT_MAX_INPUT_MB = 200  # a long book is 5 MB of text
@@ -57,15 +55,6 @@ def decode_text(raw: bytes) -> DecodedText:
         raise NotText(f"{replaced * 100 // len(raw)}% of its bytes are not UTF-8: it is binary data, or text in "
                       "another encoding (save it as UTF-8)")
     return DecodedText(text, replaced, first_bad)
-
-
-def read_text_file(path: str | Path, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> DecodedText:
-    """The text of the file at `path`. Raises OSError, NotText or TooLarge."""
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size > limit_mb * 1_000_000:  # a regular file says its size: no need to read it
-            raise TooLarge(str(path), limit_mb)
-        return decode_text(read_bounded(stream, str(path), limit_mb, expected=size))
 
 
 def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_MB, expected: int = 0) -> bytes:

@@ -8,10 +8,11 @@ import os
 import zipfile
 from pathlib import Path
 
-from core.documents.model import Document, DocumentError, Heading, NeedsPassword, TextBuilder
+from core.documents.model import Cancelled, Document, DocumentError, Heading, NeedsPassword, Progress, TextBuilder
 from core.textfile import DEFAULT_MAX_INPUT_MB, TooLarge, read_bounded
 
-__all__ = ["Document", "DocumentError", "Heading", "NeedsPassword", "TextBuilder", "open_document", "SUFFIXES"]
+__all__ = ["Cancelled", "Document", "DocumentError", "Heading", "NeedsPassword", "Progress", "TextBuilder",
+           "open_document", "SUFFIXES"]
 
 # A book is 0.5-5 MB of text; past this a file is refused as not a document anyone reads aloud.
 MAX_CHARS = 100_000_000
@@ -22,8 +23,9 @@ SUFFIXES = {  # what each reader takes, by the file's suffix
 }
 
 
-def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB) -> Document:
-    """The document at `path`. Raises OSError (it cannot be read) or DocumentError (saying why, in one line)."""
+def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progress: Progress | None = None) -> Document:
+    """The document at `path`. Raises OSError (it cannot be read) or DocumentError (saying why, in one line).
+    progress: told how far the reading is, for long documents; returning False cancels (Cancelled)."""
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower()) or _sniff(path)
     if kind == "epub":
@@ -31,7 +33,7 @@ def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB) -> Do
 
         if path.stat().st_size > max_mb * 1_000_000:
             raise DocumentError(f"it is larger than {max_mb} MB")
-        return read_epub(path, MAX_CHARS)
+        return read_epub(path, MAX_CHARS, progress)
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
         if size > max_mb * 1_000_000:  # a regular file says its size: no need to read it

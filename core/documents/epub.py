@@ -13,17 +13,17 @@ import lxml.html
 from lxml import etree
 
 from core.documents.markup import MarkupReader, local_name
-from core.documents.model import Document, DocumentError, Heading, TextBuilder
+from core.documents.model import Cancelled, Document, DocumentError, Heading, Progress, TextBuilder
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file inside the book, unpacked (a zip bomb is refused)
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 _OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
-def read_epub(path: Path, max_chars: int) -> Document:
+def read_epub(path: Path, max_chars: int, progress: Progress | None = None) -> Document:
     try:
         with zipfile.ZipFile(path) as book:
-            return _Book(book, max_chars).read(path.stem)
+            return _Book(book, max_chars).read(path.stem, progress)
     except zipfile.BadZipFile:
         raise DocumentError("it is not an EPUB book (not a zip archive)") from None
     except (KeyError, etree.XMLSyntaxError) as exc:
@@ -49,7 +49,7 @@ class _Book:
             raise DocumentError(f"{name} inside the book is not XML")
         return root
 
-    def read(self, fallback_title: str) -> Document:
+    def read(self, fallback_title: str, progress: Progress | None) -> Document:
         container = self._xml("META-INF/container.xml")
         rootfile = next((e.get("full-path") for e in container.iter() if local_name(e) == "rootfile"), None)
         if not rootfile:
@@ -63,7 +63,9 @@ class _Book:
         if spine is None:
             raise DocumentError("the book has no spine (its reading order)")
         nav = next((i for i in manifest.values() if "nav" in (i.get("properties") or "").split()), None)
-        for ref in spine:
+        for done, ref in enumerate(spine):
+            if progress is not None and not progress(done / max(1, len(spine))):
+                raise Cancelled()
             item = manifest.get(ref.get("idref"))
             if item is None or ref.get("linear") == "no" or item is nav:
                 continue

@@ -6,10 +6,22 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 class DocumentError(ValueError):
     """A file that cannot be read as a document. `str()` says why, in one line for the user."""
+
+
+class Cancelled(DocumentError):
+    """The caller's progress callback asked to stop."""
+
+    def __init__(self) -> None:
+        super().__init__("opening was cancelled")
+
+
+# Told how far a document is read (0 to 1); returns False to stop (the reader then raises Cancelled).
+Progress = Callable[[float], bool]
 
 
 class NeedsPassword(DocumentError):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from core.options import OptionError
 from core.playback import PlaybackRequest
-from core.textfile import DecodedText
+from core.documents import SUFFIXES, Document
 from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
 from gui.main_window.loading import DocumentLoader
@@ -30,7 +30,10 @@ class Documents(QObject):
         super().__init__(window)
         self.window = window
         self.memory = DocumentMemory()
-        self.path: Path | None = None  # the open document's file
+        self.path: Path | None = None  # where Save writes: the open file when its text is all it holds
+        self.source: Path | None = None  # the file the text came from (a book is read-only: Save goes to Save As)
+        self.document: Document | None = None  # its structure (chapters, pages), while the text is the file's
+        self.open_progress: QProgressDialog | None = None
         self.export_progress: QProgressDialog | None = None
         self.resume_offer: QMessageBox | None = None
         self.exporter = ExportWorker()
@@ -43,6 +46,7 @@ class Documents(QObject):
         self.loader.started.connect(self._on_open_started)
         self.loader.failed.connect(self._on_open_failed)
         self.loader.opened.connect(self._on_opened)
+        self.loader.progress.connect(self._on_open_progress)
 
     def _say(self, text: str) -> None:
         self.window.announce(text, self.window.closure_label)
@@ -54,36 +58,68 @@ class Documents(QObject):
         if not self.confirm_discard():
             return
         with self.window.returning_focus():
+            patterns = " ".join(f"*{suffix}" for suffix in SUFFIXES)
             name, _ = QFileDialog.getOpenFileName(self.window, "Open", str(self._last_dir()),
-                                                  "Text (*.txt *.md *.markdown);;All files (*)")
+                                                  f"Documents ({patterns});;All files (*)")
         if name:
             self.open_path(Path(name))
 
     def open_path(self, path: Path) -> None:
-        """Open `path`: read in a worker thread, then put into the editor a piece at a time (loading.py)."""
+        """Open `path`: read and parsed in a worker thread (with a progress dialog and Cancel when that takes a
+        while), then put into the editor a piece at a time (loading.py)."""
+        self._end_open_progress()
+        progress = QProgressDialog(f"Opening {path.name}…", "Cancel", 0, 100, self.window)
+        progress.setWindowTitle("Open")
+        progress.setAccessibleName(f"Opening {path.name}")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)  # a file that opens at once shows nothing
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(self.loader.cancel)
+        self.open_progress = progress
         self.loader.open(path)
+
+    @Slot(int)
+    def _on_open_progress(self, percent: int) -> None:
+        if self.open_progress is not None:
+            self.open_progress.setValue(min(percent, 99))
+
+    def _end_open_progress(self) -> None:
+        if self.open_progress is not None:
+            self.open_progress.reset()
+            self.open_progress.deleteLater()
+            self.open_progress = None
 
     @Slot(object)
     def _on_open_started(self, path: Path) -> None:
+        self._end_open_progress()
         self.window.reading.stop()  # the text it reads is about to go
 
     @Slot(object, str)
     def _on_open_failed(self, path: Path, message: str) -> None:
-        self._say(message)
+        self._end_open_progress()
+        self._say(message or f"Opening {path.name} was cancelled; the document is as it was.")
 
     @Slot(object, object)
-    def _on_opened(self, path: Path, decoded: DecodedText) -> None:
+    def _on_opened(self, path: Path, document: Document) -> None:
         window = self.window
-        if decoded.replaced:
-            self._say(f"{path.name} is not valid UTF-8: unreadable bytes are shown as �.")
-        window.text.adopt(decoded.text)
+        window.text.adopt(document.text)
         window.editor.document().setModified(False)
-        self.path = path
+        window.editor.setReadOnly(not document.editable)
+        self.path = path if document.editable else None
+        self.source = path
+        self.document = document if document.headings or document.page_starts else None
+        window.contents.show_document(self.document)
         window.settings.last_dir = str(path.parent)
         window.settings.save()
         self.memory.add_recent(path)
         self.update_title()
-        self._offer_to_continue(path, decoded.text)
+        if document.warnings:
+            self._say(" ".join(document.warnings))
+        elif not document.editable:
+            chapters = f", {len(document.headings)} in Contents (Ctrl+T)" if document.headings else ""
+            self._say(f"Opened {path.name}: {document.kind}, read-only{chapters}. Save As saves its text.")
+        self._offer_to_continue(path, document.text)
 
     def _offer_to_continue(self, path: Path, text: str) -> None:
         offset = self.memory.position(path, text)
@@ -106,10 +142,10 @@ class Documents(QObject):
 
     def remember_position(self, heard: tuple[int, int] | None, finished: bool) -> None:
         """Where reading stopped in this document (the start of the sentence heard), or the top if finished."""
-        if self.path is None:
+        if self.source is None:
             return
         offset = 0 if finished or heard is None else heard[0]
-        self.memory.set_position(self.path, self.window.text.text(), offset)
+        self.memory.set_position(self.source, self.window.text.text(), offset)
 
     def fill_recent_menu(self) -> None:
         menu = self.window.recent_menu
@@ -153,16 +189,21 @@ class Documents(QObject):
             self._say(f"Cannot save {path.name}: {exc.strerror or exc}.")
             return False
         self.memory.add_recent(path)
-        self.path = path
+        self.path = self.source = path
+        if editor.isReadOnly():  # a book's text saved as text: that text is the document now, and editable
+            editor.setReadOnly(False)
+            self.document = None
+            self.window.contents.show_document(None)
         editor.document().setModified(False)
         self.update_title()
         self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
     def update_title(self) -> None:
-        name = self.path.name if self.path else "Untitled"
+        name = self.source.name if self.source else "Untitled"
         modified = "*" if self.window.editor.document().isModified() else ""
-        self.window.setWindowTitle(f"{modified}{name} – Aloud")
+        read_only = " (read-only)" if self.window.editor.isReadOnly() and self.path is None and self.source else ""
+        self.window.setWindowTitle(f"{modified}{name}{read_only} – Aloud")
 
     def confirm_discard(self) -> bool:
         editor = self.window.editor
@@ -230,5 +271,6 @@ class Documents(QObject):
 
     def shutdown(self) -> None:
         """Cancel a save in progress and an open, and join their threads."""
+        self._end_open_progress()
         self._thread.shutdown()
         self.loader.shutdown()

@@ -1,16 +1,18 @@
-"""Opening a document without freezing the window: the file is read and decoded in a worker thread, and its
-text goes into the editor a piece per event-loop turn (a book is many pieces), read-only until all is in.
+"""Opening a document without freezing the window: the file is read and parsed in a worker thread (with its
+progress, and cancellable), and its text goes into the editor a piece per event-loop turn (a book is many
+pieces), read-only until all is in.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
-from core.textfile import DEFAULT_MAX_INPUT_MB, DecodedText, NotText, TooLarge, read_text_file
+from core.documents import Cancelled, Document, DocumentError, open_document
 from gui.worker_thread import WorkerThread
 
 # About 4 ms of Qt's work a piece (measured: 11-20 ms for 256 KB): 5 MB goes in over 80 turns of the event loop.
@@ -18,35 +20,52 @@ PIECE_CHARS = 64 * 1024
 
 
 class FileReader(QObject):
-    """Reads and decodes files, in its own thread."""
+    """Reads and parses documents, in its own thread."""
 
-    read_done = Signal(int, object, object)  # ticket, path, DecodedText
-    read_failed = Signal(int, object, str)  # ticket, path, a sentence saying why
+    read_done = Signal(int, object, object)  # ticket, path, Document
+    read_failed = Signal(int, object, str)  # ticket, path, a sentence saying why ("" when cancelled)
+    progress = Signal(int, int)  # ticket, percent
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancelled = threading.Event()  # set from the GUI thread: the read under way stops
 
     @Slot(int, object)
     def read(self, ticket: int, path: Path) -> None:
+        self.cancelled.clear()
+        shown = [-1]
+
+        def progress(fraction: float) -> bool:
+            percent = int(fraction * 100)
+            if percent != shown[0]:
+                shown[0] = percent
+                self.progress.emit(ticket, percent)
+            return not self.cancelled.is_set()
+
         try:
-            decoded = read_text_file(path)
+            document = open_document(path, progress=progress)
         except OSError as exc:
             self.read_failed.emit(ticket, path, f"Cannot open {path.name}: {exc.strerror or exc}.")
-        except NotText as exc:
-            self.read_failed.emit(ticket, path, f"Cannot open {path.name}: it is not a text file ({exc}).")
-        except TooLarge:
-            self.read_failed.emit(ticket, path, f"Cannot open {path.name}: it is larger than {DEFAULT_MAX_INPUT_MB} MB.")
+        except Cancelled:
+            self.read_failed.emit(ticket, path, "")
+        except DocumentError as exc:
+            self.read_failed.emit(ticket, path, f"Cannot open {path.name}: {exc}.")
         else:
-            self.read_done.emit(ticket, path, decoded)
+            self.read_done.emit(ticket, path, document)
 
     @Slot()
     def shutdown(self) -> None:
-        """Nothing to end: a read in progress finishes, and its result is dropped."""
+        """A read in progress is cancelled, and its result dropped."""
+        self.cancelled.set()
 
 
 class DocumentLoader(QObject):
     """Opens one file at a time into the editor; opening another drops what was under way."""
 
     started = Signal(object)  # path: its text is about to replace the document
-    opened = Signal(object, object)  # path, DecodedText: the editor holds all of it
-    failed = Signal(object, str)  # path, a sentence saying why; the document is unchanged
+    opened = Signal(object, object)  # path, Document: the editor holds all of its text
+    failed = Signal(object, str)  # path, a sentence saying why ("" when cancelled); the document is unchanged
+    progress = Signal(int)  # percent of the file read
     _request_read = Signal(int, object)
 
     def __init__(self, editor: QPlainTextEdit, parent: QObject) -> None:
@@ -55,11 +74,13 @@ class DocumentLoader(QObject):
         self._read_ticket = 0  # the file asked for last
         self._reading = False
         self._insert_ticket = 0  # the file going into the editor
-        self._pending: tuple[Path, DecodedText, int] | None = None  # what is going in, and how far it is
+        self._pending: tuple[Path, Document, int] | None = None  # what is going in, and how far it is
         reader = FileReader()
+        self._reader = reader
         self._request_read.connect(reader.read)
         reader.read_done.connect(self._read_done)
         reader.read_failed.connect(self._read_failed)
+        reader.progress.connect(lambda ticket, percent: ticket == self._read_ticket and self.progress.emit(percent))
         self._thread = WorkerThread(reader, "aloud-open", self)
 
     @property
@@ -70,11 +91,18 @@ class DocumentLoader(QObject):
     def open(self, path: Path) -> None:
         """Read `path`; its text replaces the document only once it has been read (`started`, then `opened`),
         and a file that cannot be read leaves the document as it was (`failed`)."""
+        if self._reading:
+            self._reader.cancelled.set()  # the file asked for before is not wanted now
         self._read_ticket += 1
         self._reading = True
         self._request_read.emit(self._read_ticket, path)
 
+    def cancel(self) -> None:
+        """Stop reading the file asked for last (the document stays as it was)."""
+        self._reader.cancelled.set()
+
     def shutdown(self) -> None:
+        self._reader.cancelled.set()
         self._read_ticket += 1
         self._insert_ticket += 1
         self._finish_pieces()
@@ -87,7 +115,7 @@ class DocumentLoader(QObject):
             self.failed.emit(path, message)
 
     @Slot(int, object, object)
-    def _read_done(self, ticket: int, path: Path, decoded: DecodedText) -> None:
+    def _read_done(self, ticket: int, path: Path, document: Document) -> None:
         if ticket != self._read_ticket:
             return  # another file was asked for since
         self._reading = False
@@ -96,29 +124,28 @@ class DocumentLoader(QObject):
         ticket = self._insert_ticket
         self.started.emit(path)
         editor = self._editor
-        document = editor.document()
-        document.setUndoRedoEnabled(False)  # loading is not an edit to undo
+        editor.document().setUndoRedoEnabled(False)  # loading is not an edit to undo
         editor.setReadOnly(True)
-        end = _piece_end(decoded.text, 0)
-        editor.setPlainText(decoded.text[:end])
-        self._pending = (path, decoded, end)
+        end = _piece_end(document.text, 0)
+        editor.setPlainText(document.text[:end])
+        self._pending = (path, document, end)
         self._next_piece(ticket)
 
     def _next_piece(self, ticket: int) -> None:
         if ticket != self._insert_ticket or self._pending is None:
             return
-        path, decoded, done = self._pending
-        text = decoded.text
+        path, document, done = self._pending
+        text = document.text
         if done < len(text):
             end = _piece_end(text, done)
             cursor = QTextCursor(self._editor.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertText(text[done:end])
-            self._pending = (path, decoded, end)
+            self._pending = (path, document, end)
             QTimer.singleShot(0, self, lambda: self._next_piece(ticket))
             return
         self._finish_pieces()
-        self.opened.emit(path, decoded)
+        self.opened.emit(path, document)
 
     def _finish_pieces(self) -> None:
         if self._pending is not None:

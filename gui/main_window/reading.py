@@ -8,7 +8,9 @@ live on the QObject classes that define them.
 
 from __future__ import annotations
 
+import bisect
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -16,6 +18,7 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 
 from core import navigation
 from core.endpoints import Endpoint, Preference, choose_endpoint, start_embedded_server_in_background
+from core.listening import ListeningPace, describe_position
 from core.options import OptionError, SpeakOptions
 from core.playback import PlaybackRequest, PlaybackState, ReadResult
 from gui.settings import api_key
@@ -54,6 +57,7 @@ class ReadingControl(QObject):
         super().__init__(window)
         self.window = window
         self.state = PlaybackState.IDLE
+        self.pace = ListeningPace()  # for the time left in the status bar
         self._audio_problem = ""
         self.worker = SpeechWorker()
         self.request_start.connect(self.worker.start)
@@ -134,6 +138,7 @@ class ReadingControl(QObject):
         window.highlight.clear()  # the last reading's sentence is not where this one is
         window.closure_label.clear()
         self._audio_problem = ""
+        self.pace.restart()
         request = PlaybackRequest(text, options, endpoint, start, end)
         self.request_start.emit(SpeechRequest(request, window.settings.backend, window.voice_bar.volume_level()))
 
@@ -172,6 +177,21 @@ class ReadingControl(QObject):
     @Slot()
     def previous_sentence(self) -> None:
         self._move(navigation.previous_sentence_start)
+
+    @Slot()
+    def next_chapter(self) -> None:
+        self._move(lambda text, offset: next((o for o in self.window.contents.offsets if o > offset), None))
+
+    @Slot()
+    def previous_chapter(self) -> None:
+        """The start of the chapter being read or under the cursor; at its start, the one before."""
+        offsets = self.window.contents.offsets
+
+        def find(text: str, offset: int) -> int | None:
+            index = bisect.bisect_left(offsets, offset) - 1
+            return offsets[index] if index >= 0 else None
+
+        self._move(find)
 
     def _move(self, find) -> None:
         """Read from the next start after where we are, or the last one before it (which, from the middle
@@ -232,7 +252,12 @@ class ReadingControl(QObject):
 
     @Slot(int, int)
     def _on_heard(self, start: int, end: int) -> None:
-        self.window.highlight.show(start, end)
+        window = self.window
+        window.highlight.show(start, end)
+        window.contents.follow(start)
+        self.pace.heard(start, time.monotonic())
+        window.position_label.setText(describe_position(window.documents.document, len(window.text.text()), start,
+                                                        self.pace.chars_per_second))
 
     @Slot(float)
     def _on_first_audio(self, seconds: float) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from core.playback import PlaybackState
 from core.resources import resource_path
 from core.voices import load_catalog
+from gui.main_window.contents import ContentsPanel
 from gui.main_window.documents import Documents
 from gui.main_window.editor_text import EditorText
 from gui.main_window.highlight import SentenceHighlight
@@ -49,9 +50,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("aloud"))
         self.resize(900, 640)
         self._build_editor()
+        self.contents = ContentsPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.contents)
         # Not widgets: they own the worker threads and hold no layout; the actions and bars below use them.
         self.reading = ReadingControl(self)
         self.documents = Documents(self)
+        self.contents.chosen.connect(self.reading.move_and_speak)
 
         self._build_actions()
         self._build_toolbars()
@@ -113,8 +117,14 @@ class MainWindow(QMainWindow):
                                                       "Read from the previous paragraph")
         self.next_paragraph_action = self._action("Next Parag&raph", "Ctrl+Down", self.reading.next_paragraph,
                                                   "Read from the next paragraph")
+        self.previous_chapter_action = self._action("Previous C&hapter", "Alt+PgUp", self.reading.previous_chapter,
+                                                    "Read from the start of this chapter, or the one before")
+        self.next_chapter_action = self._action("Next Chapt&er", "Alt+PgDown", self.reading.next_chapter,
+                                                "Read from the next chapter or heading")
+        self.contents_action = self._action("&Contents", "Ctrl+T", self.contents.focus_list,
+                                            "Move to the list of chapters and headings")
         self.open_action = self._action("&Open…", QKeySequence.StandardKey.Open, self.documents.open_dialog,
-                                        "Open a text or Markdown file")
+                                        "Open a book, web page, Markdown or text file")
         self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self.documents.save, "Save the document")
         self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs, self.documents.save_as,
                                            "Save the document under another name")
@@ -177,12 +187,13 @@ class MainWindow(QMainWindow):
         play_menu = menus.addMenu("&Playback")
         for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
                        self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
-                       self.voice_action, self.favourite_action):
+                       self.previous_chapter_action, self.next_chapter_action, self.voice_action,
+                       self.favourite_action):
             play_menu.addAction(action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.insert_tab_action)
         view_menu = menus.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
+        for action in (self.contents_action, self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view_menu.addAction(action)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
@@ -194,8 +205,10 @@ class MainWindow(QMainWindow):
         self.closure_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.voice_label = StatusLabel("Voice in use", bar)
         self.latency_label = StatusLabel("Time to first audio", bar)
+        self.position_label = StatusLabel("Position in the document", bar)
         bar.addWidget(self.state_label)
         bar.addWidget(self.closure_label, 1)
+        bar.addPermanentWidget(self.position_label)
         bar.addPermanentWidget(self.voice_label)
         bar.addPermanentWidget(self.latency_label)
 

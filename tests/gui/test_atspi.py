@@ -109,9 +109,10 @@ def desktop(tmp_path_factory):
     desktop.stop()
 
 
-def _run_app(desktop: Desktop, client_args: list[str], *app_args: str) -> dict:
-    """Start the app on the desktop, run the AT-SPI client against it, stop the app: the client's report."""
-    env = desktop.env
+def _run_app(desktop: Desktop, client_args: list[str], *app_args: str, config: str = "config") -> dict:
+    """Start the app on the desktop, run the AT-SPI client against it, stop the app: the client's report.
+    config: the app's settings folder, so that one run's (a reading position remembered) do not reach another."""
+    env = {**desktop.env, "XDG_CONFIG_HOME": str(desktop.folder / config)}
     app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(desktop.document), *app_args], env=env,
                            cwd=desktop.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -143,7 +144,8 @@ def seen_through_drops(desktop):
                               stderr=subprocess.DEVNULL, text=True)
     try:
         url = server.stdout.readline().split()[4].removesuffix("/v1/speak")  # "Offline voice listening on URL ..."
-        return _run_app(desktop, ["reconnecting"], "--url", url)
+        # Settings of its own: the first run's reading position would have the window ask whether to continue.
+        return _run_app(desktop, ["reconnecting"], "--url", url, config="config-drops")
     finally:
         server.terminate()
         server.wait(10)

@@ -96,9 +96,9 @@ def test_a_dropped_file_opens(window_for, qtbot, tmp_path):
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window.editor.viewport(), drop)
-    qtbot.waitUntil(lambda: window.documents.path == path, timeout=10000)
-    assert window.editor.toPlainText() == "# Dropped\n\nIt opened."
-    assert "dropped.md" in window.windowTitle()
+    qtbot.waitUntil(lambda: window.documents.source == path, timeout=10000)
+    assert window.editor.toPlainText() == "Dropped\n\nIt opened."  # Markdown, as the text it stands for
+    assert window.windowTitle() == "dropped.md (read-only) – Aloud"
 
 
 def test_a_file_given_on_the_command_line_opens(qtbot, tmp_path):
@@ -116,8 +116,8 @@ def test_a_file_that_is_not_utf8_still_opens_with_a_message(window_for, tmp_path
     path = tmp_path / "latin1.txt"
     path.write_bytes("Café crème.".encode("latin-1"))
     assert open_file(window, path)
-    assert "not valid UTF-8" in window.closure_label.text()
-    assert window.editor.toPlainText().startswith("Caf")
+    assert "latin1.txt is not UTF-8; it was read as Windows-1252" in window.closure_label.text()
+    assert window.editor.toPlainText() == "Café crème."  # not a replacement character in sight
 
 
 def test_a_binary_file_is_refused_with_a_message(window_for, tmp_path, open_file):

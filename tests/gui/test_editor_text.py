@@ -1,7 +1,7 @@
 """gui.main_window.editor_text: the text kept for the reading and navigation is always the editor's, through any
 sequence of edits, and Qt's positions convert to Python's offsets and back."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
@@ -20,8 +20,20 @@ edit = st.one_of(
 )
 
 
+def _inside_pairs(plain: str) -> set[int]:
+    """Qt's positions between the two halves of each character it counts twice."""
+    inside, position = set(), 0
+    for char in plain:
+        position += 1
+        if ord(char) > 0xFFFF:
+            inside.add(position)
+            position += 1
+    return inside
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join), st.lists(edit, max_size=25))
+@example("😀a", [("delete", 0, 1), ("look", 0, 0), ("delete", 1, 1)])  # once split the emoji
 def test_the_kept_text_is_the_editors_through_any_edits(qapp, start, edits):
     editor = QPlainTextEdit()
     text = EditorText(editor)
@@ -34,8 +46,15 @@ def test_the_kept_text_is_the_editors_through_any_edits(qapp, start, edits):
             cursor.setPosition(at % (length + 1))
             cursor.insertText(what)
         elif kind == "delete" and length:
-            cursor.setPosition(at % length)
-            cursor.setPosition(min(length, at % length + what), QTextCursor.MoveMode.KeepAnchor)
+            # Never from or to the middle of a character Qt counts twice: a user's keys cannot (Qt moves the
+            # cursor by whole characters), and half an emoji left behind is a lone surrogate, which Qt keeps
+            # and counts but toPlainText leaves out (noted in issue 14's notes).
+            halves = _inside_pairs(editor.toPlainText())
+            first = at % length + (at % length in halves)
+            last = min(length, first + what)
+            last += last in halves
+            cursor.setPosition(first)
+            cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
             cursor.removeSelectedText()
         elif kind == "undo":
             document.undo()

@@ -1,0 +1,79 @@
+"""How long documents take to open (read and parse, as the window's worker and `speak --file` do), for the real
+books in ../shared/books and for books of 5 MB of text in each format, and the memory a 5 MB book takes.
+
+Run: .venv/bin/python -m bench.documents [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import book_text, machine_load, report, summary
+from core.documents import open_document
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS = ROOT.parent / "shared" / "books"
+RUNS = 5
+
+
+def big_books(folder: Path) -> dict[str, Path]:
+    """5 MB of text as an EPUB (1,300 chapters), a web page and a Markdown file."""
+    from tests.core.test_documents import book_of
+
+    paragraphs = book_text(5_200_000).split("\n\n")
+    web = folder / "big.html"
+    web.write_text("<html><body><nav>Menu</nav><main>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+                   + "</main></body></html>", encoding="utf-8")
+    markdown = folder / "big.md"
+    markdown.write_text("\n\n".join(f"## Part {n}\n\n{p}" if n % 40 == 0 else p for n, p in enumerate(paragraphs)),
+                        encoding="utf-8")
+    epub = book_of(1300, "It was a dark and stormy night, and the rain fell in torrents, except at occasional "
+                   "intervals.", folder)
+    return {"EPUB, 5 MB of text": epub, "web page, 5 MB": web, "Markdown, 5 MB": markdown}
+
+
+def timed(path: Path) -> tuple[dict, int]:
+    seconds = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        document = open_document(path)
+        seconds.append((time.perf_counter() - started) * 1000)
+    return summary(seconds), len(document.text)
+
+
+def peak_memory(path: Path | None) -> float:
+    """Peak RSS (MB) of a fresh process that imports the document readers and opens `path` (None: opens none)."""
+    opening = f"open_document({str(path)!r}); " if path is not None else ""
+    code = ("import re, pathlib, core.documents.epub, core.documents.webpage, core.documents.markdown; "
+            f"from core.documents import open_document; {opening}"
+            "print(int(re.search(r'VmHWM:\\s+(\\d+)', pathlib.Path('/proc/self/status').read_text()).group(1)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return int(out.stdout.strip()) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    load_before = machine_load()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        books = {path.name: path for path in sorted(BOOKS.glob("*")) if path.is_file()
+                 and path.suffix in (".epub", ".html", ".md")}
+        books.update(big_books(Path(folder)))
+        for name, path in books.items():
+            times, chars = timed(path)
+            rows.append((f"open {name} ({chars:,} characters)", "ms", times))
+        rows.append(("peak RSS opening the 5 MB EPUB (the process's whole)", "MB",
+                     peak_memory(books["EPUB, 5 MB of text"])))
+        rows.append(("peak RSS of a process that only imports the readers", "MB", peak_memory(None)))
+    report(f"Documents ({load_before} before; {machine_load()} after)", rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
