@@ -64,7 +64,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         books = {path.name: path for path in sorted(BOOKS.glob("*")) if path.is_file()
-                 and path.suffix in (".epub", ".html", ".md")}
+                 and path.suffix in (".epub", ".html", ".md", ".docx")}
         books.update(big_books(Path(folder)))
         for name, path in books.items():
             times, chars = timed(path)

@@ -19,7 +19,7 @@ MAX_CHARS = 100_000_000
 
 SUFFIXES = {  # what each reader takes, by the file's suffix
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-    ".html": "webpage", ".htm": "webpage", ".xhtml": "webpage", ".epub": "epub",
+    ".html": "webpage", ".htm": "webpage", ".xhtml": "webpage", ".epub": "epub", ".docx": "docx",
 }
 
 
@@ -28,11 +28,15 @@ def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progr
     progress: told how far the reading is, for long documents; returning False cancels (Cancelled)."""
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower()) or _sniff(path)
-    if kind == "epub":
-        from core.documents.epub import read_epub
-
+    if kind in ("epub", "docx"):
         if path.stat().st_size > max_mb * 1_000_000:
             raise DocumentError(f"it is larger than {max_mb} MB")
+        if kind == "docx":
+            from core.documents.wordprocessing import read_docx
+
+            return read_docx(path, MAX_CHARS)
+        from core.documents.epub import read_epub
+
         return read_epub(path, MAX_CHARS, progress)
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size

@@ -99,6 +99,10 @@ def test_damaged_and_hostile_books_are_refused_with_one_line(tmp_path):
     not_zip.write_bytes(b"this is no book")
     with pytest.raises(DocumentError, match="not a zip archive"):
         open_document(not_zip)
+    not_word = tmp_path / "a.docx"
+    not_word.write_bytes(b"this is no document")
+    with pytest.raises(DocumentError, match="not a Word document"):
+        open_document(not_word)
     empty = tmp_path / "b.epub"
     with zipfile.ZipFile(empty, "w") as z:
         z.writestr("mimetype", "application/epub+zip")
@@ -172,3 +176,18 @@ def test_from_a_chapter_to_the_end_and_one_chapter_alone():
     assert chapter_range(book, None, number) == (start, None)
     with pytest.raises(ValueError, match="has no chapters"):
         chapter_range(Document("plain", "a note", "Text"), 1, None)
+
+
+def test_a_word_document_reads_its_body_in_order_with_headings_as_contents_and_no_toc_or_code():
+    doc = open_document(BOOKS / "sarif-v2.1.0-committee-specification.docx")
+    assert doc.title == "Static Analysis Results Interchange Format (SARIF) Version 2.1.0" and not doc.editable
+    assert [(h.title, h.level) for h in doc.headings[:3]] == [("Introduction", 1), ("IPR Policy", 2),
+                                                             ("Terminology", 2)]
+    assert len(doc.headings) > 500 and [h.offset for h in doc.headings] == sorted(h.offset for h in doc.headings)
+    for heading in doc.headings:
+        assert doc.text[heading.offset:].startswith(heading.title)
+    text = doc.text
+    assert text.count("Normative References") <= 2, "Word's own table of contents is not read"
+    assert "decimal digit = '0'" not in text, "code is not read"
+    assert not re.search(r"Page \d+ of \d+", text), "page footers are not read"
+    assert "\nrun.addresses, addresses, array\n" in text  # a table, row by row
