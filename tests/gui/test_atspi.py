@@ -109,11 +109,14 @@ def desktop(tmp_path_factory):
     desktop.stop()
 
 
-def _run_app(desktop: Desktop, client_args: list[str], *app_args: str, config: str = "config") -> dict:
-    """Start the app on the desktop, run the AT-SPI client against it, stop the app: the client's report.
-    config: the app's settings folder, so that one run's (a reading position remembered) do not reach another."""
+def _run_app(desktop: Desktop, client_args: list[str], *app_args: str, config: str = "config",
+             document: Path | None = None) -> dict:
+    """Start the app on the desktop with `document` (the test's book.txt) open, run the AT-SPI client against it,
+    stop the app: the client's report. config: the app's settings folder, so that one run's (a reading position
+    remembered) do not reach another."""
     env = {**desktop.env, "XDG_CONFIG_HOME": str(desktop.folder / config)}
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(desktop.document), *app_args], env=env,
+    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(document or desktop.document), *app_args],
+                           env=env,
                            cwd=desktop.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _focus_window(env)
@@ -212,6 +215,24 @@ def test_the_settings_dialog_is_named_throughout_and_escape_returns_to_the_docum
     assert [c for c in controls if not c["label"].strip()] == []
     assert seen["focus"][-1] == "text: Document"
     assert seen["focus_before_settings_escape"] < len(seen["focus"])  # the focus did come back, after the dialog
+
+
+@pytest.fixture(scope="module")
+def seen_with_a_book(desktop):
+    """The app with an EPUB open: its Contents panel."""
+    book = ROOT.parent / "shared" / "books" / "alice-epub3.epub"
+    return _run_app(desktop, ["contents"], config="config-book", document=book)
+
+
+def test_a_books_contents_are_named_listed_and_reached_by_ctrl_t_and_by_tab(seen_with_a_book):
+    trees = seen_with_a_book["trees"]
+    assert [t["label"] for t in trees] == ["Contents"], trees
+    entries = seen_with_a_book["entries"]
+    assert "Down The Rabbit-Hole" in entries and "Alice's Evidence" in entries, entries
+    assert seen_with_a_book["after_ctrl_t"].endswith(": Contents"), seen_with_a_book["focus"]
+    # Tab from the list goes round every control and comes back to it: the list is in the cycle.
+    cycle = seen_with_a_book["tab_cycle"]
+    assert any(f.endswith(": Document") for f in cycle) and cycle.count(seen_with_a_book["after_ctrl_t"]) >= 2, cycle
 
 
 def test_a_reconnect_is_announced_as_it_happens_and_when_it_is_over(seen_through_drops):
