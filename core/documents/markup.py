@@ -55,13 +55,11 @@ class MarkupReader:
     hears each element id as it is met, with the builder's next offset (for a table of contents' targets)."""
 
     def __init__(self, builder: TextBuilder, skip: Callable[[object], bool] | None = None,
-                 on_id: Callable[[str, int], None] | None = None, heading_offset: int = 0) -> None:
+                 on_id: Callable[[str, int], None] | None = None) -> None:
         self.builder = builder
         self._skip = skip
         self._on_id = on_id
         self._inline: list[str] = []
-        self.heading_offset = heading_offset  # added to h1-h6 levels (a chapter's h1 under a book's title)
-        self.headings_seen = 0
 
     def read(self, element) -> None:
         self._walk(element)
@@ -73,8 +71,7 @@ class MarkupReader:
         if heading is None:
             self.builder.block(text)
         elif text.strip():
-            self.builder.heading(text, heading + self.heading_offset)
-            self.headings_seen += 1
+            self.builder.heading(text, heading)
 
     def _walk(self, element) -> None:
         name = local_name(element)
