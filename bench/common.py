@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import platform
 import statistics
 import sys
@@ -112,3 +113,9 @@ class ClockServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(5)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (VmHWM; ru_maxrss would keep a forking parent's size)."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024

@@ -49,11 +49,11 @@ def timed(path: Path) -> tuple[dict, int]:
 def peak_memory(path: Path | None) -> float:
     """Peak RSS (MB) of a fresh process that imports the document readers and opens `path` (None: opens none)."""
     opening = f"open_document({str(path)!r}); " if path is not None else ""
-    code = ("import re, pathlib, core.documents.epub, core.documents.webpage, core.documents.markdown; "
-            f"from core.documents import open_document; {opening}"
-            "print(int(re.search(r'VmHWM:\\s+(\\d+)', pathlib.Path('/proc/self/status').read_text()).group(1)))")
+    code = ("import core.documents.epub, core.documents.webpage, core.documents.markdown; "
+            f"from bench.common import peak_rss_mb; from core.documents import open_document; {opening}"
+            "print(peak_rss_mb())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    return int(out.stdout.strip()) / 1024
+    return float(out.stdout.strip())
 
 
 def main() -> None:

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from bench.common import SAMPLE_TEXT, book_text, machine_load, report, summary
+from bench.common import SAMPLE_TEXT, book_text, machine_load, peak_rss_mb, report, summary
 from bench.server_load import start_server
 from core.options import SpeakOptions, speak_url
 from core.pacing import Limits
@@ -137,9 +136,7 @@ def child(chars: int) -> None:
         started = time.monotonic()
         reader.start()
         done.wait(1200)
-    status = Path("/proc/self/status").read_text()
-    peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-    print(json.dumps({"peak_mb": peak, "seconds": time.monotonic() - started, "ok": listener.result.complete}))
+    print(json.dumps({"peak_mb": peak_rss_mb(), "seconds": time.monotonic() - started, "ok": listener.result.complete}))
 
 
 def main() -> None:

@@ -32,7 +32,6 @@ class TooLarge(ValueError):
 class DecodedText:
     text: str
     replaced: int = 0  # undecodable bytes shown as U+FFFD
-    first_bad_byte: int | None = None
 
 
 def decode_text(raw: bytes) -> DecodedText:
@@ -47,14 +46,14 @@ def decode_text(raw: bytes) -> DecodedText:
         raise NotText("it holds NUL bytes, so it is binary data, not text")
     try:
         return DecodedText(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
+    except UnicodeDecodeError:
+        pass
     text = raw.decode("utf-8-sig", "replace")
     replaced = text.count("\ufffd") - raw.decode("utf-8-sig", "ignore").count("\ufffd")
     if replaced > MAX_UNDECODABLE_SHARE * max(1, len(raw)):
         raise NotText(f"{replaced * 100 // len(raw)}% of its bytes are not UTF-8: it is binary data, or text in "
                       "another encoding (save it as UTF-8)")
-    return DecodedText(text, replaced, first_bad)
+    return DecodedText(text, replaced)
 
 
 def read_bounded(stream: BinaryIO, name: str, limit_mb: int = DEFAULT_MAX_INPUT_MB, expected: int = 0) -> bytes:
