@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -25,7 +26,7 @@ from core.playback import (
 )
 from core.reader import ReadResult
 from core.document_commands import chapter_range, print_contents, print_text
-from core.documents import SUFFIXES, Document, DocumentError, open_document
+from core.documents import SUFFIXES, Document, DocumentError, NeedsPassword, open_document
 from core.textfile import DEFAULT_MAX_INPUT_MB, NotText, TooLarge, decode_text, read_bounded
 from core.voices import load_catalog
 
@@ -59,15 +60,26 @@ def read_input(text: str | None, file: str | None, stdin: TextIO, limit_mb: int 
 
 
 def load_document(file: str, limit_mb: int = DEFAULT_MAX_INPUT_MB) -> Document:
-    try:
-        document = open_document(file, max_mb=limit_mb)
-    except IsADirectoryError:
-        raise CliError(f"cannot read {file}: it is a folder") from None
-    except OSError as exc:
-        raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
-    except DocumentError as exc:
-        hint = " (--max-input-mb raises the limit)" if "larger than" in str(exc) else ""
-        raise CliError(f"cannot read {file}: {exc}{hint}") from None
+    password = None
+    for attempt in range(4):
+        try:
+            document = open_document(file, max_mb=limit_mb, password=password)
+            break
+        except NeedsPassword as exc:
+            if attempt == 3 or not (sys.stdin and sys.stdin.isatty()):  # asked enough, or no one to ask
+                hint = "" if password else " (in a terminal, Aloud asks for it)"
+                raise CliError(f"cannot read {file}: {exc}{hint}") from None
+            try:
+                password = getpass.getpass(f"{'Wrong password. ' if password else ''}Password for {file}: ")
+            except EOFError:
+                raise CliError(f"cannot read {file}: no password was given") from None
+        except IsADirectoryError:
+            raise CliError(f"cannot read {file}: it is a folder") from None
+        except OSError as exc:
+            raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
+        except DocumentError as exc:
+            hint = " (--max-input-mb raises the limit)" if "larger than" in str(exc) else ""
+            raise CliError(f"cannot read {file}: {exc}{hint}") from None
     for warning in document.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     return document
@@ -351,6 +363,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
         if args.command in ("contents", "text"):
             document = load_document(args.file, args.max_input_mb)
             (print_contents if args.command == "contents" else print_text)(document, stdout)
+            stdout.flush()  # here, where a reader that has gone is caught, not at exit
             return EXIT_OK
         parser.print_help(stdout)
         return EXIT_USAGE

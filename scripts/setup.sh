@@ -19,6 +19,8 @@ if [ "${1:-}" = "--tests" ]; then
     # The accessibility test runs the window on a virtual X server with a private D-Bus session and the
     # AT-SPI bus, and reads it as a screen reader does with Debian's pyatspi (tests/gui/test_atspi.py).
     APT_PACKAGES+=(xvfb xdotool dbus-daemon at-spi2-core python3-pyatspi gir1.2-atspi-2.0)
+    # The PDF tests draw their pages with Qt's PDF writer (tests/pdf_maker.py), in DejaVu Serif.
+    APT_PACKAGES+=(fonts-dejavu-core)
     if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
         APT_PACKAGES+=(pulseaudio)
     fi

@@ -19,22 +19,32 @@ MAX_CHARS = 100_000_000
 
 SUFFIXES = {  # what each reader takes, by the file's suffix
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-    ".html": "webpage", ".htm": "webpage", ".xhtml": "webpage", ".epub": "epub", ".docx": "docx",
+    ".html": "webpage", ".htm": "webpage", ".xhtml": "webpage", ".epub": "epub", ".docx": "docx", ".pdf": "pdf", ".odt": "odt",
 }
 
 
-def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progress: Progress | None = None) -> Document:
-    """The document at `path`. Raises OSError (it cannot be read) or DocumentError (saying why, in one line).
+def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progress: Progress | None = None,
+                  password: str | None = None) -> Document:
+    """The document at `path`. Raises OSError (it cannot be read) or DocumentError (saying why, in one line;
+    NeedsPassword for an encrypted PDF opened without its password or with a wrong one).
     progress: told how far the reading is, for long documents; returning False cancels (Cancelled)."""
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower()) or _sniff(path)
-    if kind in ("epub", "docx"):
+    if kind in ("epub", "docx", "pdf", "odt"):
         if path.stat().st_size > max_mb * 1_000_000:
             raise DocumentError(f"it is larger than {max_mb} MB")
+        if kind == "pdf":
+            from core.documents.pdf import read_pdf
+
+            return read_pdf(path, MAX_CHARS, progress, password)
+        if kind == "odt":
+            from core.documents.opendocument import read_odt
+
+            return read_odt(path, MAX_CHARS, progress)
         if kind == "docx":
             from core.documents.wordprocessing import read_docx
 
-            return read_docx(path, MAX_CHARS)
+            return read_docx(path, MAX_CHARS, progress)
         from core.documents.epub import read_epub
 
         return read_epub(path, MAX_CHARS, progress)
@@ -58,7 +68,7 @@ def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progr
     if kind == "markdown":
         from core.documents.markdown import read_markdown
 
-        return read_markdown(document.text, path.stem, MAX_CHARS)
+        return read_markdown(document.text, path.stem, MAX_CHARS, progress)
     return document
 
 

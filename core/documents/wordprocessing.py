@@ -14,7 +14,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from core.documents.model import Document, DocumentError, TextBuilder
+from core.documents.model import Cancelled, Document, DocumentError, Progress, TextBuilder
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
@@ -23,7 +23,7 @@ _CODE_STYLE = re.compile(r"code|html preformatted|macro text", re.IGNORECASE)
 MAX_PACKAGE_BYTES = 200 * 1024 * 1024  # the document's parts unpacked (a zip bomb is refused)
 
 
-def read_docx(path: Path, max_chars: int) -> Document:
+def read_docx(path: Path, max_chars: int, progress: Progress | None = None) -> Document:
     try:
         with zipfile.ZipFile(path) as package:
             if sum(info.file_size for info in package.infolist()) > MAX_PACKAGE_BYTES:
@@ -32,14 +32,18 @@ def read_docx(path: Path, max_chars: int) -> Document:
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError):
         raise DocumentError("it is not a Word document (.docx), or it is damaged") from None
     builder = TextBuilder(max_chars)
-    _read_blocks(document.element.body, document, builder)
+    _read_blocks(document.element.body, document, builder, progress=progress)
     title = (document.core_properties.title or "").strip() or path.stem
     return Document(builder.text(), title, "Word document", tuple(builder.headings))
 
 
-def _read_blocks(container, document, builder: TextBuilder, styles: dict | None = None) -> None:
+def _read_blocks(container, document, builder: TextBuilder, styles: dict | None = None,
+                 progress: Progress | None = None) -> None:
     styles = {} if styles is None else styles  # style id -> its level (see _style_level)
-    for element in container.iterchildren():
+    count = len(container) if progress is not None else 0
+    for done, element in enumerate(container.iterchildren()):
+        if progress is not None and done % 100 == 0 and not progress(done / count):
+            raise Cancelled()
         tag = element.tag
         if tag == f"{_W}p":
             _read_paragraph(Paragraph(element, document), builder, styles)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
 from core.options import OptionError
 from core.playback import PlaybackRequest
@@ -36,6 +36,7 @@ class Documents(QObject):
         self.open_progress: QProgressDialog | None = None
         self.export_progress: QProgressDialog | None = None
         self.resume_offer: QMessageBox | None = None
+        self.password_dialog: QInputDialog | None = None
         self.exporter = ExportWorker()
         self.request_export.connect(self.exporter.start)
         self.request_export_cancel.connect(self.exporter.cancel)
@@ -47,6 +48,7 @@ class Documents(QObject):
         self.loader.failed.connect(self._on_open_failed)
         self.loader.opened.connect(self._on_opened)
         self.loader.progress.connect(self._on_open_progress)
+        self.loader.password_needed.connect(self._ask_password)
 
     def _say(self, text: str) -> None:
         self.window.announce(text, self.window.closure_label)
@@ -64,9 +66,9 @@ class Documents(QObject):
         if name:
             self.open_path(Path(name))
 
-    def open_path(self, path: Path) -> None:
+    def open_path(self, path: Path, password: str | None = None) -> None:
         """Open `path`: read and parsed in a worker thread (with a progress dialog and Cancel when that takes a
-        while), then put into the editor a piece at a time (loading.py)."""
+        while), then put into the editor a piece at a time (loading.py). An encrypted PDF asks for its password."""
         self._end_open_progress()
         progress = QProgressDialog(f"Opening {path.name}…", "Cancel", 0, 100, self.window)
         progress.setWindowTitle("Open")
@@ -77,7 +79,7 @@ class Documents(QObject):
         progress.setAutoReset(False)
         progress.canceled.connect(self.loader.cancel)
         self.open_progress = progress
-        self.loader.open(path)
+        self.loader.open(path, password)
 
     @Slot(int)
     def _on_open_progress(self, percent: int) -> None:
@@ -89,6 +91,22 @@ class Documents(QObject):
             self.open_progress.reset()
             self.open_progress.deleteLater()
             self.open_progress = None
+
+    @Slot(object, str)
+    def _ask_password(self, path: Path, message: str) -> None:
+        """A window-modal question, not a nested event loop: the window goes on drawing and reading."""
+        self._end_open_progress()
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Password")
+        dialog.setLabelText(f"{path.name}: {message}. Type its password:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.setAccessibleName(f"Password for {path.name}")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.textValueSelected.connect(lambda password: self.open_path(path, password))
+        dialog.rejected.connect(lambda: self._say(f"{path.name} was not opened: it needs its password."))
+        dialog.finished.connect(dialog.deleteLater)
+        self.password_dialog = dialog
+        dialog.open()
 
     @Slot(object)
     def _on_open_started(self, path: Path) -> None:

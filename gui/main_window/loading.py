@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
-from core.documents import Cancelled, Document, DocumentError, open_document
+from core.documents import Cancelled, Document, DocumentError, NeedsPassword, open_document
 from gui.worker_thread import WorkerThread
 
 # About 4 ms of Qt's work a piece (measured: 11-20 ms for 256 KB): 5 MB goes in over 80 turns of the event loop.
@@ -25,13 +25,14 @@ class FileReader(QObject):
     read_done = Signal(int, object, object)  # ticket, path, Document
     read_failed = Signal(int, object, str)  # ticket, path, a sentence saying why ("" when cancelled)
     progress = Signal(int, int)  # ticket, percent
+    password_needed = Signal(int, object, str)  # ticket, path, why ("it is protected by a password")
 
     def __init__(self) -> None:
         super().__init__()
         self.cancelled = threading.Event()  # set from the GUI thread: the read under way stops
 
-    @Slot(int, object)
-    def read(self, ticket: int, path: Path) -> None:
+    @Slot(int, object, object)
+    def read(self, ticket: int, path: Path, password: str | None) -> None:
         self.cancelled.clear()
         shown = [-1]
 
@@ -43,11 +44,13 @@ class FileReader(QObject):
             return not self.cancelled.is_set()
 
         try:
-            document = open_document(path, progress=progress)
+            document = open_document(path, progress=progress, password=password)
         except OSError as exc:
             self.read_failed.emit(ticket, path, f"Cannot open {path.name}: {exc.strerror or exc}.")
         except Cancelled:
             self.read_failed.emit(ticket, path, "")
+        except NeedsPassword as exc:
+            self.password_needed.emit(ticket, path, str(exc))
         except DocumentError as exc:
             self.read_failed.emit(ticket, path, f"Cannot open {path.name}: {exc}.")
         else:
@@ -66,12 +69,14 @@ class DocumentLoader(QObject):
     opened = Signal(object, object)  # path, Document: the editor holds all of its text
     failed = Signal(object, str)  # path, a sentence saying why ("" when cancelled); the document is unchanged
     progress = Signal(int)  # percent of the file read
-    _request_read = Signal(int, object)
+    password_needed = Signal(object, str)  # path, why: open it again with its password
+    _request_read = Signal(int, object, object)
 
     def __init__(self, editor: QPlainTextEdit, parent: QObject) -> None:
         super().__init__(parent)
         self._editor = editor
         self._read_ticket = 0  # the file asked for last
+        self._read_path: Path | None = None
         self._reading = False
         self._insert_ticket = 0  # the file going into the editor
         self._pending: tuple[Path, Document, int] | None = None  # what is going in, and how far it is
@@ -80,6 +85,7 @@ class DocumentLoader(QObject):
         self._request_read.connect(reader.read)
         reader.read_done.connect(self._read_done)
         reader.read_failed.connect(self._read_failed)
+        reader.password_needed.connect(self._password_needed)
         reader.progress.connect(lambda ticket, percent: ticket == self._read_ticket and self.progress.emit(percent))
         self._thread = WorkerThread(reader, "aloud-open", self)
 
@@ -88,18 +94,25 @@ class DocumentLoader(QObject):
         """A file is being read, or its text is going into the editor."""
         return self._reading or self._pending is not None
 
-    def open(self, path: Path) -> None:
+    def open(self, path: Path, password: str | None = None) -> None:
         """Read `path`; its text replaces the document only once it has been read (`started`, then `opened`),
-        and a file that cannot be read leaves the document as it was (`failed`)."""
+        and a file that cannot be read leaves the document as it was (`failed`, or `password_needed`)."""
         if self._reading:
             self._reader.cancelled.set()  # the file asked for before is not wanted now
         self._read_ticket += 1
+        self._read_path = path
         self._reading = True
-        self._request_read.emit(self._read_ticket, path)
+        self._request_read.emit(self._read_ticket, path, password)
 
     def cancel(self) -> None:
-        """Stop reading the file asked for last (the document stays as it was)."""
+        """Stop reading the file asked for last (the document stays as it was), at once: `failed` comes now,
+        and whatever the worker still makes of the file is dropped when it comes."""
+        if not self._reading:
+            return
         self._reader.cancelled.set()
+        self._read_ticket += 1
+        self._reading = False
+        self.failed.emit(self._read_path, "")
 
     def shutdown(self) -> None:
         self._reader.cancelled.set()
@@ -113,6 +126,12 @@ class DocumentLoader(QObject):
         if ticket == self._read_ticket:
             self._reading = False
             self.failed.emit(path, message)
+
+    @Slot(int, object, str)
+    def _password_needed(self, ticket: int, path: Path, message: str) -> None:
+        if ticket == self._read_ticket:
+            self._reading = False
+            self.password_needed.emit(path, message)
 
     @Slot(int, object, object)
     def _read_done(self, ticket: int, path: Path, document: Document) -> None:

@@ -13,6 +13,7 @@ from core.cli import main
 from core.document_commands import chapter_range
 from core.documents import Document, DocumentError, open_document
 from core.documents.epub import MAX_MEMBER_BYTES
+from core.wav import read_wav
 from tests.core.flaky_server import FlakyToneServer
 
 BOOKS = Path(__file__).resolve().parents[3] / "shared" / "books"
@@ -191,3 +192,24 @@ def test_a_word_document_reads_its_body_in_order_with_headings_as_contents_and_n
     assert "decimal digit = '0'" not in text, "code is not read"
     assert not re.search(r"Page \d+ of \d+", text), "page footers are not read"
     assert "\nrun.addresses, addresses, array\n" in text  # a table, row by row
+
+
+@pytest.mark.parametrize("name", ["alice-epub3.epub", "sherlock-epub2.epub", "odf-1.4-part1-introduction.pdf",
+                                  "wikipedia-mozilla.html", "sarif-v2.1.0-committee-specification.docx",
+                                  "odf-1.4-part2-packages.odt", "readability-README.md"])
+def test_speak_reads_a_chapter_of_each_format_through_the_offline_voice(name, make_server, tmp_path, capsys):
+    book = open_document(BOOKS / name)
+    # The shortest chapter with words in it, so that the voice has a little to say.
+    number = min((n for n in range(1, len(book.headings) + 1)
+                  if len(squash(book.text[slice(*chapter_range(book, n, None))])) > 40),
+                 key=lambda n: len(book.text[slice(*chapter_range(book, n, None))]))
+    start, end = chapter_range(book, number, None)
+    server = make_server(chars_per_minute=None, flushes_per_minute=None)
+    out = tmp_path / "chapter.wav"
+    code = main(["speak", "--file", str(BOOKS / name), "--chapter", str(number), "--url", server.url, "--no-play",
+                 "--out", str(out), "--quiet"], stdin=io.StringIO())
+    assert code == 0, capsys.readouterr().err
+    _, rate, bits, frames = read_wav(out)
+    seconds = len(frames) / (rate * bits // 8)  # the offline voice is mono
+    chars = len(squash(book.text[start:end]))
+    assert chars / 40 < seconds < chars / 4, (name, number, chars, seconds)

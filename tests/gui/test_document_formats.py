@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPushButton
 
 from core.documents import open_document
 from core.playback import PlaybackState
@@ -117,3 +117,61 @@ def test_opening_a_large_book_can_be_cancelled_and_leaves_the_document_as_it_was
     assert outcome == [""]
     assert window.text.text() == "What was there before."
     assert "was cancelled; the document is as it was" in window.closure_label.text()
+
+
+def test_a_pdf_opens_with_its_outline_and_the_status_bar_says_the_page_heard(window_for, open_file, qtbot,
+                                                                            quiet_server, tmp_path):
+    from tests.core.test_pdf import PARAGRAPHS, book_pages
+    from tests.pdf_maker import write_pdf
+
+    path = write_pdf(tmp_path / "book.pdf", book_pages(), outline=[("Chapter One", 0, 0), ("Chapter Two", 1, 0)])
+    window = window_for(quiet_server.url)
+    assert open_file(window, path)
+    assert window.text.text().split("\n\n") == PARAGRAPHS and window.editor.isReadOnly()
+    assert "Opened book.pdf: PDF, read-only, 2 in Contents (Ctrl+T)" in window.closure_label.text()
+    tree = window.contents.tree
+    assert [tree.topLevelItem(n).text(0) for n in range(tree.topLevelItemCount())] == ["Chapter One", "Chapter Two"]
+    starts = reading_starts(window)
+    window.contents.focus_list()
+    tree.setCurrentItem(tree.topLevelItem(1))
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(starts) and starts[-1] is not None, timeout=10000)
+    assert window.text.text()[starts[-1]:].startswith("Chapter Two")
+    qtbot.waitUntil(lambda: window.position_label.text().startswith("Chapter Two · page 2 · "), timeout=10000)
+    window.reading.stop()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
+
+
+def test_a_locked_pdf_asks_for_its_password_again_until_it_is_right(window_for, open_file, qtbot, tmp_path):
+    from tests.core.test_pdf import PARAGRAPHS, book_pages
+    from tests.pdf_maker import write_pdf
+
+    path = write_pdf(tmp_path / "locked.pdf", book_pages(), password="secret")
+    window = window_for()
+    opened = []
+    window.documents.loader.opened.connect(lambda *_: opened.append(True))
+    window.documents.open_path(path)
+    asked = []
+    for answer in ("guess", "secret"):
+        qtbot.waitUntil(lambda: window.documents.password_dialog is not None
+                        and window.documents.password_dialog.isVisible()
+                        and window.documents.password_dialog not in asked, timeout=10000)
+        dialog = window.documents.password_dialog
+        asked.append(dialog)
+        label = dialog.labelText()
+        assert dialog.textEchoMode() == QLineEdit.EchoMode.Password
+        dialog.setTextValue(answer)
+        dialog.accept()
+    assert label == "locked.pdf: the password is not right. Type its password:"
+    qtbot.waitUntil(lambda: bool(opened), timeout=10000)
+    assert window.text.text().split("\n\n") == PARAGRAPHS
+    assert "secret" not in window.closure_label.text()
+
+
+def test_an_odt_opens_with_its_numbered_headings_as_contents(window_for, open_file):
+    window = window_for()
+    assert open_file(window, BOOKS / "odf-1.4-part2-packages.odt")
+    tree = window.contents.tree
+    assert tree.topLevelItemCount() == 11 and tree.topLevelItem(1).text(0) == "2 Packages, Package Consumers and " \
+                                                                               "Package Producers"
+    assert "Opened odf-1.4-part2-packages.odt: OpenDocument text, read-only" in window.closure_label.text()
