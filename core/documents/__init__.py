@@ -23,12 +23,24 @@ SUFFIXES = {  # what each reader takes, by the file's suffix
 }
 
 
+# Formats people have that Aloud does not read: said so, rather than read as text (RTF would be read as markup).
+UNSUPPORTED = {
+    ".doc": "Word 97-2003 documents (.doc); save it as .docx", ".rtf": "RTF documents; save it as .docx or .odt",
+    ".mobi": "Kindle books (.mobi)", ".azw": "Kindle books (.azw)", ".azw3": "Kindle books (.azw3)",
+    ".djvu": "DjVu scans", ".pages": "Pages documents; export it as .docx or PDF",
+    ".xlsx": "spreadsheets", ".ods": "spreadsheets", ".xls": "spreadsheets", ".pptx": "slides", ".odp": "slides",
+    ".ppt": "slides", ".cbz": "comic book archives", ".cbr": "comic book archives",
+}
+
+
 def open_document(path: str | Path, *, max_mb: int = DEFAULT_MAX_INPUT_MB, progress: Progress | None = None,
                   password: str | None = None) -> Document:
     """The document at `path`. Raises OSError (it cannot be read) or DocumentError (saying why, in one line;
     NeedsPassword for an encrypted PDF opened without its password or with a wrong one).
     progress: told how far the reading is, for long documents; returning False cancels (Cancelled)."""
     path = Path(path)
+    if path.suffix.lower() in UNSUPPORTED:
+        raise DocumentError(f"Aloud does not read {UNSUPPORTED[path.suffix.lower()]}")
     kind = SUFFIXES.get(path.suffix.lower()) or _sniff(path)
     if kind in ("epub", "docx", "pdf", "odt"):
         if path.stat().st_size > max_mb * 1_000_000:

@@ -18,6 +18,8 @@ from core.documents.model import Cancelled, Document, DocumentError, Heading, Pr
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one file inside the book, unpacked (a zip bomb is refused)
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 _OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
+# Font obfuscation (IDPF's and Adobe's) hides only fonts: the text of such a book is readable.
+_FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 
 
 def read_epub(path: Path, max_chars: int, progress: Progress | None = None) -> Document:
@@ -49,7 +51,20 @@ class _Book:
             raise DocumentError(f"{name} inside the book is not XML")
         return root
 
+    def _refuse_drm(self) -> None:
+        names = set(self._zip.namelist())
+        scheme = "Readium LCP" if "META-INF/license.lcpl" in names else \
+            "Adobe ADEPT" if "META-INF/rights.xml" in names else None
+        if scheme is None and "META-INF/encryption.xml" in names:
+            methods = {e.get("Algorithm") for e in self._xml("META-INF/encryption.xml").iter()
+                       if local_name(e) == "encryptionmethod"}
+            if methods - _FONT_OBFUSCATION:
+                scheme = "encrypted chapters"
+        if scheme:
+            raise DocumentError(f"it is protected by DRM ({scheme}); Aloud can read only DRM-free books")
+
     def read(self, fallback_title: str, progress: Progress | None) -> Document:
+        self._refuse_drm()
         container = self._xml("META-INF/container.xml")
         rootfile = next((e.get("full-path") for e in container.iter() if local_name(e) == "rootfile"), None)
         if not rootfile:

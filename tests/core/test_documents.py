@@ -118,6 +118,36 @@ def test_damaged_and_hostile_books_are_refused_with_one_line(tmp_path):
         open_document(bomb)
 
 
+def test_drm_books_and_formats_aloud_does_not_read_are_named_not_read_as_text(tmp_path):
+    def drm_book(name, member, content):
+        path = tmp_path / name
+        with zipfile.ZipFile(BOOKS / "alice-epub3.epub") as source, zipfile.ZipFile(path, "w") as z:
+            for info in source.infolist():
+                z.writestr(info, source.read(info))
+            z.writestr(member, content)
+        return path
+
+    encrypted = ('<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+                 'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
+                 'Algorithm="{}"/><enc:CipherData><enc:CipherReference URI="OEBPS/chapter_001.xhtml"/>'
+                 "</enc:CipherData></enc:EncryptedData></encryption>")
+    for name, member, content, scheme in [
+            ("adept.epub", "META-INF/rights.xml", "<rights/>", "Adobe ADEPT"),
+            ("lcp.epub", "META-INF/license.lcpl", "{}", "Readium LCP"),
+            ("aes.epub", "META-INF/encryption.xml", encrypted.format("http://www.w3.org/2001/04/xmlenc#aes256-cbc"),
+             "encrypted chapters")]:
+        with pytest.raises(DocumentError, match=re.escape(f"protected by DRM ({scheme}); Aloud can read only")):
+            open_document(drm_book(name, member, content))
+    # Obfuscated fonts are not DRM: the book reads.
+    fonts = drm_book("fonts.epub", "META-INF/encryption.xml", encrypted.format("http://www.idpf.org/2008/embedding"))
+    assert open_document(fonts).text == open_document(BOOKS / "alice-epub3.epub").text
+    rtf = tmp_path / "letter.rtf"
+    rtf.write_text(r"{\rtf1\ansi Dear friend,\par}")
+    with pytest.raises(DocumentError, match=r"^Aloud does not read RTF documents; save it as \.docx or \.odt$"):
+        open_document(rtf)
+    assert main(["text", str(rtf)]) == 2
+
+
 def book_of(chapters, paragraph, tmp_path):
     """An EPUB 2 of `chapters` chapters, each a heading and the paragraph 40 times."""
     path = tmp_path / "big.epub"

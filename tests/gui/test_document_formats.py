@@ -175,3 +175,21 @@ def test_an_odt_opens_with_its_numbered_headings_as_contents(window_for, open_fi
     assert tree.topLevelItemCount() == 11 and tree.topLevelItem(1).text(0) == "2 Packages, Package Consumers and " \
                                                                                "Package Producers"
     assert "Opened odf-1.4-part2-packages.odt: OpenDocument text, read-only" in window.closure_label.text()
+
+
+def test_cancel_is_immediate_even_while_a_parser_cannot_stop(window_for, qtbot):
+    window = window_for()
+    window.editor.setPlainText("What was there before.")
+    window.editor.document().setModified(False)
+    outcome = []
+    window.documents.loader.failed.connect(lambda path, message: outcome.append(message))
+    window.documents.loader.opened.connect(lambda *_: outcome.append("opened"))
+    window.documents.open_path(BOOKS / "sarif-v2.1.0-committee-specification.docx")  # python-docx: 1.5 s
+    window.documents.loader.cancel()
+    assert outcome == [""]  # at once, not when the parser next says how far it is
+    assert "was cancelled; the document is as it was" in window.closure_label.text()
+    # What the worker still makes of the file is dropped; the next file opens.
+    assert window.documents.loader.loading is False
+    window.documents.open_path(ALICE)
+    qtbot.waitUntil(lambda: "opened" in outcome, timeout=20000)
+    assert outcome == ["", "opened"] and window.text.text() == open_document(ALICE).text
