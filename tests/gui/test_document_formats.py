@@ -88,6 +88,18 @@ def test_plain_text_has_no_contents_panel_and_stays_editable(window_for, open_fi
     assert "read as Windows-1252" in window.closure_label.text()
 
 
+def window_watching_opens(window_for):
+    """A window with a document of its own, and the outcome of each open: "opened", or the failure's message
+    ("" when cancelled)."""
+    window = window_for()
+    window.editor.setPlainText("What was there before.")
+    window.editor.document().setModified(False)
+    outcome = []
+    window.documents.loader.failed.connect(lambda path, message: outcome.append(message))
+    window.documents.loader.opened.connect(lambda *_: outcome.append("opened"))
+    return window, outcome
+
+
 def test_opening_a_large_book_can_be_cancelled_and_leaves_the_document_as_it_was(window_for, open_file, qtbot,
                                                                                  tmp_path):
     path = tmp_path / "big.epub"
@@ -102,12 +114,7 @@ def test_opening_a_large_book_can_be_cancelled_and_leaves_the_document_as_it_was
         for n in range(chapters):
             z.writestr(f"c{n}.xhtml", f"<html><body><h1>Chapter {n}</h1>" + "<p>Words and more words.</p>" * 200
                        + "</body></html>")
-    window = window_for()
-    window.editor.setPlainText("What was there before.")
-    window.editor.document().setModified(False)
-    outcome = []
-    window.documents.loader.failed.connect(lambda path, message: outcome.append(message))
-    window.documents.loader.opened.connect(lambda *_: outcome.append("opened"))
+    window, outcome = window_watching_opens(window_for)
     window.documents.open_path(path)
     # A slow open shows its progress (after half a second), with a Cancel button.
     qtbot.waitUntil(lambda: window.documents.open_progress is not None and window.documents.open_progress.isVisible()
@@ -178,12 +185,7 @@ def test_an_odt_opens_with_its_numbered_headings_as_contents(window_for, open_fi
 
 
 def test_cancel_is_immediate_even_while_a_parser_cannot_stop(window_for, qtbot):
-    window = window_for()
-    window.editor.setPlainText("What was there before.")
-    window.editor.document().setModified(False)
-    outcome = []
-    window.documents.loader.failed.connect(lambda path, message: outcome.append(message))
-    window.documents.loader.opened.connect(lambda *_: outcome.append("opened"))
+    window, outcome = window_watching_opens(window_for)
     window.documents.open_path(BOOKS / "sarif-v2.1.0-committee-specification.docx")  # python-docx: 1.5 s
     window.documents.loader.cancel()
     assert outcome == [""]  # at once, not when the parser next says how far it is
