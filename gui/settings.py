@@ -40,6 +40,7 @@ class AppSettings:
     theme: str = "system"
     last_dir: str = ""
     favourites: str = ""  # favourite voice models, comma-separated
+    replace_file_without_asking: bool = False  # text from another app may take an open file's place unasked
 
     @property
     def favourite_voices(self) -> list[str]:

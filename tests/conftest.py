@@ -23,6 +23,13 @@ import pytest  # noqa: E402
 from core.offline.server import OfflineServer, ServerConfig  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def own_instance_address(tmp_path_factory, monkeypatch):
+    """Every test's Aloud processes take commands at an address of their own: never the developer's running
+    Aloud, nor another test's."""
+    monkeypatch.setenv("ALOUD_INSTANCE", str(tmp_path_factory.mktemp("instance") / "aloud.sock"))
+
+
 @pytest.fixture(scope="session")
 def offline_server():
     """The offline voice with Deepgram's limits, shared by tests that do not change its config."""

@@ -33,6 +33,7 @@ class Documents(QObject):
         self.path: Path | None = None  # where Save writes: the open file when its text is all it holds
         self.source: Path | None = None  # the file the text came from (a book is read-only: Save goes to Save As)
         self.document: Document | None = None  # its structure (chapters, pages), while the text is the file's
+        self.unnamed = "Untitled"  # what the title bar calls a document that is no file ("Clipboard")
         self.open_progress: QProgressDialog | None = None
         self.export_progress: QProgressDialog | None = None
         self.resume_offer: QMessageBox | None = None
@@ -119,19 +120,22 @@ class Documents(QObject):
         self._say(message or f"Opening {path.name} was cancelled; the document is as it was.")
 
     @Slot(object, object)
-    def _on_opened(self, path: Path, document: Document) -> None:
+    def _on_opened(self, path: Path | None, document: Document) -> None:
         window = self.window
         window.text.adopt(document.text)
         window.editor.document().setModified(False)
         window.editor.setReadOnly(not document.editable)
         self.path = path if document.editable else None
         self.source = path
+        self.unnamed = document.title if path is None else "Untitled"
         self.document = document if document.headings or document.page_starts else None
         window.contents.show_document(self.document)
+        self.update_title()
+        if path is None:  # text from another app: nothing on disk to remember
+            return
         window.settings.last_dir = str(path.parent)
         window.settings.save()
         self.memory.add_recent(path)
-        self.update_title()
         if document.warnings:
             self._say(" ".join(document.warnings))
         elif not document.editable:
@@ -218,7 +222,7 @@ class Documents(QObject):
         return True
 
     def update_title(self) -> None:
-        name = self.source.name if self.source else "Untitled"
+        name = self.source.name if self.source else self.unnamed
         modified = "*" if self.window.editor.document().isModified() else ""
         read_only = " (read-only)" if self.window.editor.isReadOnly() and self.path is None and self.source else ""
         self.window.setWindowTitle(f"{modified}{name}{read_only} – Aloud")

@@ -65,8 +65,8 @@ class FileReader(QObject):
 class DocumentLoader(QObject):
     """Opens one file at a time into the editor; opening another drops what was under way."""
 
-    started = Signal(object)  # path: its text is about to replace the document
-    opened = Signal(object, object)  # path, Document: the editor holds all of its text
+    started = Signal(object)  # path (None: text from no file): its text is about to replace the document
+    opened = Signal(object, object)  # path or None, Document: the editor holds all of its text
     failed = Signal(object, str)  # path, a sentence saying why ("" when cancelled); the document is unchanged
     progress = Signal(int)  # percent of the file read
     password_needed = Signal(object, str)  # path, why: open it again with its password
@@ -103,6 +103,13 @@ class DocumentLoader(QObject):
         self._read_path = path
         self._reading = True
         self._request_read.emit(self._read_ticket, path, password)
+
+    def show(self, document: Document) -> None:
+        """Put text that comes from no file (the clipboard, another app) into the editor as a file's goes:
+        `started` and `opened` come with no path."""
+        if self._reading:
+            self.cancel()
+        self._read_done(self._read_ticket, None, document)
 
     def cancel(self) -> None:
         """Stop reading the file asked for last (the document stays as it was), at once: `failed` comes now,

@@ -24,6 +24,7 @@ from gui.main_window.editor_text import EditorText
 from gui.main_window.highlight import SentenceHighlight
 from gui.main_window.status_bar import StatusLabel
 from gui.main_window.reading import ReadingControl
+from gui.main_window.remote_control import RemoteControl
 from gui.main_window.voice_bar import VoiceBar
 from gui.settings import AppSettings, KeyStore
 from gui.settings_dialog import SettingsDialog
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         # Not widgets: they own the worker threads and hold no layout; the actions and bars below use them.
         self.reading = ReadingControl(self)
         self.documents = Documents(self)
+        self.remote = RemoteControl(self)
         self.contents.chosen.connect(self.reading.move_and_speak)
 
         self._build_actions()

@@ -1,0 +1,138 @@
+"""What the window does with a command from another process (`aloud read-selection`, `read-text`, `pause`,
+...): it reads the selection, the clipboard or the text given as a "Clipboard" document in the editor (so
+highlighting, pause and navigation work on it), or pauses, stops or shows itself. A QObject of its own, for
+the reason given in reading.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtWidgets import QCheckBox, QMessageBox
+
+from core.documents import MAX_CHARS, Document
+from core.playback import PlaybackState
+from core.remote import Action, Reply, Request
+
+if TYPE_CHECKING:
+    from gui.main_window.window import MainWindow
+
+_SPEAKING = (PlaybackState.SPEAKING, PlaybackState.CONNECTING)
+
+
+class RemoteControl(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._read_when_opened: object = None  # the path (or None for text) whose reading waits for it to open
+        self._waiting = False
+        window.documents.loader.opened.connect(self._opened)
+        window.documents.loader.failed.connect(lambda *_: setattr(self, "_waiting", False))
+
+    def handle(self, request: Request) -> Reply:
+        """Act on `request` and say what was done. Anything that may ask the user (unsaved changes) runs after
+        the reply, from the event loop: the command's process is not kept waiting on a person."""
+        action, window = request.action, self.window
+        if action is Action.STOP:
+            window.reading.stop()
+            return Reply(True, "Stopped.")
+        if action is Action.PAUSE:
+            state = window.reading.state
+            if state not in (*_SPEAKING, PlaybackState.PAUSED):
+                return Reply(False, "Nothing is being read.")
+            window.reading.toggle_pause()
+            return Reply(True, "Resumed." if state is PlaybackState.PAUSED else "Paused.")
+        if action is Action.SHOW:
+            self.show_window()
+            return Reply(True, "Shown.")
+        if action is Action.QUIT:
+            QTimer.singleShot(0, window.close)
+            return Reply(True, "Quitting.")
+        if action in (Action.READ_FILE, Action.OPEN):
+            path = Path(request.argument)
+            if not path.is_file():
+                return Reply(False, f"{path} is not a file.")
+            QTimer.singleShot(0, self, lambda: self._open(path, read=action is Action.READ_FILE))
+            return Reply(True, f"Opening {path.name}.")
+        text, origin = self._text_for(request)
+        if not text.strip():
+            return Reply(False, f"The {origin} holds no text.")
+        QTimer.singleShot(0, self, lambda: self._read_text(text[:MAX_CHARS], origin))
+        return Reply(True, f"Reading {len(text):,} characters from the {origin}.")
+
+    def _text_for(self, request: Request) -> tuple[str, str]:
+        if request.action is Action.READ_TEXT:
+            return request.argument, "text given"
+        clipboard = QGuiApplication.clipboard()
+        if request.action is Action.READ_SELECTION and clipboard.supportsSelection():
+            return clipboard.text(QClipboard.Mode.Selection), "selection"
+        return clipboard.text(QClipboard.Mode.Clipboard), "clipboard"
+
+    def show_window(self) -> None:
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _open(self, path: Path, read: bool) -> None:
+        if not self.window.isVisible():
+            self.show_window()
+        if not self.window.documents.confirm_discard():
+            return
+        self._remember_place()
+        self._read_when_opened, self._waiting = path, read
+        self.window.documents.open_path(path)
+
+    def _read_text(self, text: str, origin: str) -> None:
+        if not self._may_replace(origin):
+            self.window.announce(f"Kept the document: the {origin} was not read.", self.window.closure_label)
+            return
+        self._remember_place()
+        self.window.reading.stop()
+        self._read_when_opened, self._waiting = None, True
+        name = "Clipboard" if origin in ("clipboard", "selection") else "Text from another app"
+        self.window.documents.loader.show(Document(text, name, "Text", editable=True))
+
+    def _remember_place(self) -> None:
+        documents = self.window.documents
+        if documents.source is not None:
+            documents.remember_position(self.window.highlight.range, finished=False)
+
+    def _may_replace(self, origin: str) -> bool:
+        """An open file's text is replaced only when the user agrees (once, or for good with "Don't ask
+        again"); unsaved changes always ask. Text from no file is replaced without asking."""
+        window, documents = self.window, self.window.documents
+        editor = window.editor.document()
+        if editor.isModified() and not editor.isEmpty():
+            self.show_window()
+            return documents.confirm_discard()
+        if documents.source is None or window.settings.replace_file_without_asking:
+            return True
+        self.show_window()
+        name = documents.source.name
+        box = QMessageBox(QMessageBox.Icon.Question, "Read in place of the document?",
+                          f"Read the {origin} in place of {name}?\n\n{name} stays as it is on disk: File > Open "
+                          "Recent opens it again, where you stopped.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
+        never_ask = QCheckBox("Don't ask again", box)  # the box's own: Python must not delete it
+        box.setCheckBox(never_ask)
+        with window.returning_focus():
+            agreed = box.exec() == QMessageBox.StandardButton.Yes
+        never = never_ask.isChecked()
+        box.deleteLater()
+        if agreed and never:
+            window.settings.replace_file_without_asking = True
+            window.settings.save()
+        return agreed
+
+    @Slot(object, object)
+    def _opened(self, path: Path | None, document: Document) -> None:
+        if not self._waiting or path != self._read_when_opened:
+            return
+        self._waiting = False
+        self.window.reading.speak_range(0, len(self.window.text.text()))
