@@ -40,6 +40,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--self-test", action="store_true",
                         help="read a sentence offscreen with the offline voice, check the result, and exit")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--background", action="store_true",
+                        help="start in the tray without showing the window (as the commands start Aloud)")
     args = parser.parse_args(argv)
     if args.version:
         from core import __version__
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
         return self_test()
     from gui.app import run
 
-    return run(args.file, args.url, args.debug)
+    return run(args.file, args.url, args.debug, background=args.background)
 
 
 def run() -> int:

@@ -93,7 +93,7 @@ def _deliver(request: Request, launcher: list[str]) -> int:
 
 def _start_and_deliver(request: Request, launcher: list[str]) -> int:
     try:
-        process = subprocess.Popen(launcher, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen([*launcher, "--background"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, **_detached())
     except OSError as exc:
         print(f"aloud: cannot start Aloud ({exc})", file=sys.stderr)
@@ -112,6 +112,33 @@ def _start_and_deliver(request: Request, launcher: list[str]) -> int:
             return EXIT_UNREACHABLE
     print(f"aloud: Aloud did not start within {START_TIMEOUT:.0f} s", file=sys.stderr)
     return EXIT_UNREACHABLE
+
+
+def command_line(argv0: str, executable: str, frozen: bool) -> str:
+    """The command that runs this Aloud from anywhere, for key bindings: the packaged executable, the `aloud`
+    script, or Python with main.py."""
+    if frozen:
+        return _quoted(executable)
+    program = str(Path(argv0).resolve())
+    if program.endswith(".py"):
+        return f"{_quoted(executable)} {_quoted(program)}"
+    return _quoted(program)
+
+
+def binding_help(command: str) -> str:
+    """What the Help menu says about binding the commands to keys, with this install's command line."""
+    arguments = {Action.READ_FILE: " FILE", Action.READ_TEXT: ' "TEXT"'}
+    listed = "\n".join(f"{command} {action.value}{arguments.get(action, '')}: {text}" for action, text in HELP.items())
+    return (f"Select text in any app and run \"{command} read-selection\" to hear it. Bind it to a key in your "
+            "desktop's keyboard settings:\n\n"
+            "GNOME: Settings > Keyboard > Custom Shortcuts. KDE: System Settings > Shortcuts > Add New > Command. "
+            "Xfce: Settings > Keyboard > Application Shortcuts. Windows: a shortcut's Properties > Shortcut key "
+            "(copy first: Windows has no selection to read). macOS: the Shortcuts app, Run Shell Script.\n\n"
+            f"The commands:\n{listed}")
+
+
+def _quoted(path: str) -> str:
+    return f'"{path}"' if " " in path else path
 
 
 def _detached() -> dict:

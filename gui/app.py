@@ -25,7 +25,7 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
-def run(path: str | None = None, url: str | None = None, debug: bool = False) -> int:
+def run(path: str | None = None, url: str | None = None, debug: bool = False, background: bool = False) -> int:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -41,7 +41,8 @@ def run(path: str | None = None, url: str | None = None, debug: bool = False) ->
     # One Aloud a user: this one now takes the commands (`aloud read-selection`...) and later starts.
     commands = InstanceServer(window.remote.handle, window)
     commands.listen()
-    window.show()
+    if not (background and window.tray.available):  # without a tray, a hidden window could not be found
+        window.show()
     try:
         return app.exec()
     finally:

@@ -41,6 +41,8 @@ class AppSettings:
     last_dir: str = ""
     favourites: str = ""  # favourite voice models, comma-separated
     replace_file_without_asking: bool = False  # text from another app may take an open file's place unasked
+    close_to_tray: bool = False  # closing the window leaves Aloud running in the tray
+    told_close_to_tray: bool = False  # the first such close has said so
 
     @property
     def favourite_voices(self) -> list[str]:

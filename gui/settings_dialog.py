@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget,
+    QSpinBox, QSystemTrayIcon, QVBoxLayout, QWidget,
 )
 
 from core.playback import available_backends
@@ -108,6 +108,15 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(self.theme.findData(settings.theme))
         self._add(form, "&Theme:", self.theme, "Colours of the window")
 
+        self.close_to_tray = QCheckBox("&Closing the window keeps Aloud running in the tray", self)
+        self.close_to_tray.setChecked(settings.close_to_tray)
+        self.close_to_tray.setAccessibleDescription("Reading and the commands from other apps go on; the tray menu "
+                                                    "has Show Window and Quit")
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            self.close_to_tray.setEnabled(False)
+            self.close_to_tray.setToolTip("This desktop has no system tray")
+        form.addRow("", self.close_to_tray)
+
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Problem with the settings")
@@ -178,5 +187,6 @@ class SettingsDialog(QDialog):
         s.backend = self.backend.currentData()
         s.font_points = self.font_points.value()
         s.theme = self.theme.currentData()
+        s.close_to_tray = self.close_to_tray.isChecked()
         self.key.clear()  # the key leaves no copy in the dialog
         super().accept()

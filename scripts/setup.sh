@@ -21,6 +21,8 @@ if [ "${1:-}" = "--tests" ]; then
     APT_PACKAGES+=(xvfb xdotool dbus-daemon at-spi2-core python3-pyatspi gir1.2-atspi-2.0)
     # The PDF tests draw their pages with Qt's PDF writer (tests/pdf_maker.py), in DejaVu Serif.
     APT_PACKAGES+=(fonts-dejavu-core)
+    # The selection and clipboard tests copy "in another app" with xclip on a virtual X display.
+    APT_PACKAGES+=(xclip)
     if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
         APT_PACKAGES+=(pulseaudio)
     fi

@@ -239,6 +239,7 @@ class ReadingControl(QObject):
         window.pause_action.setText("&Resume" if state is PlaybackState.PAUSED else "&Pause")
         window.pause_action.setEnabled(state.running)
         window.stop_action.setEnabled(state.active)
+        window.tray.show_state(state)
         if state.ended:
             window.documents.remember_position(window.highlight.range, finished=state is PlaybackState.FINISHED)
         if state.ended or state in (PlaybackState.IDLE, PlaybackState.CONNECTING):

@@ -60,7 +60,7 @@ class RemoteControl(QObject):
         text, origin = self._text_for(request)
         if not text.strip():
             return Reply(False, f"The {origin} holds no text.")
-        QTimer.singleShot(0, self, lambda: self._read_text(text[:MAX_CHARS], origin))
+        QTimer.singleShot(0, self, lambda: self.read_text(text[:MAX_CHARS], origin))
         return Reply(True, f"Reading {len(text):,} characters from the {origin}.")
 
     def _text_for(self, request: Request) -> tuple[str, str]:
@@ -88,7 +88,8 @@ class RemoteControl(QObject):
         self._read_when_opened, self._waiting = path, read
         self.window.documents.open_path(path)
 
-    def _read_text(self, text: str, origin: str) -> None:
+    def read_text(self, text: str, origin: str) -> None:
+        """Read `text` (from the clipboard, the selection, or given) as a document of its own."""
         if not self._may_replace(origin):
             self.window.announce(f"Kept the document: the {origin} was not read.", self.window.closure_label)
             return

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.playback import PlaybackState
+from core.remote_cli import binding_help, command_line
 from core.resources import resource_path
 from core.voices import load_catalog
+from gui.main_window.clipboard_watch import ClipboardWatch, DocumentEditor
 from gui.main_window.contents import ContentsPanel
 from gui.main_window.documents import Documents
 from gui.main_window.editor_text import EditorText
@@ -25,6 +28,7 @@ from gui.main_window.highlight import SentenceHighlight
 from gui.main_window.status_bar import StatusLabel
 from gui.main_window.reading import ReadingControl
 from gui.main_window.remote_control import RemoteControl
+from gui.main_window.tray import Tray
 from gui.main_window.voice_bar import VoiceBar
 from gui.settings import AppSettings, KeyStore
 from gui.settings_dialog import SettingsDialog
@@ -57,9 +61,13 @@ class MainWindow(QMainWindow):
         self.reading = ReadingControl(self)
         self.documents = Documents(self)
         self.remote = RemoteControl(self)
+        self.clipboard_watch = ClipboardWatch(self)
         self.contents.chosen.connect(self.reading.move_and_speak)
+        self.speaking_icon = icon("aloud-speaking")
+        self._quitting = False
 
         self._build_actions()
+        self.tray = Tray(self)
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
@@ -75,7 +83,7 @@ class MainWindow(QMainWindow):
     # --- building --------------------------------------------------------------------------------
 
     def _build_editor(self) -> None:
-        self.editor = QPlainTextEdit(self)
+        self.editor = DocumentEditor(self)
         self.editor.setAccessibleName("Document")
         self.editor.setAccessibleDescription("The text to read aloud. Speak starts at the cursor or the selection.")
         self.editor.setPlaceholderText("Type or paste text here, or open a file, then press F5 to hear it.")
@@ -130,7 +138,12 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self.documents.save, "Save the document")
         self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs, self.documents.save_as,
                                            "Save the document under another name")
-        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit Aloud")
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.quit, "Quit Aloud")
+        self.watch_clipboard_action = self._action("&Watch Clipboard", "Ctrl+Shift+W",
+                                                   self.clipboard_watch.set_enabled,
+                                                   "Read each text copied in any app, as it is copied")
+        self.watch_clipboard_action.setCheckable(True)
+        self.clipboard_watch.toggled.connect(self.watch_clipboard_action.setChecked)
         self.save_audio_action = self._action("Save &Audio…", "Ctrl+Shift+A", self.documents.save_audio_dialog,
                                               "Save the spoken document, or the selection, as a WAV file")
         self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
@@ -143,6 +156,8 @@ class MainWindow(QMainWindow):
         self.voice_action = self._action("Choose &Voice", "Ctrl+Shift+V", lambda: self.voice_bar.focus_voice(), "Move to the voice list")
         self.favourite_action = self._action("&Favourite Voice On/Off", "Ctrl+D", lambda: self.voice_bar.toggle_favourite(),
                                              "Add the chosen voice to the favourites at the top of the list, or take it off")
+        self.binding_help_action = self._action("Read From &Any App…", "Ctrl+F1", self.show_binding_help,
+                                                "How to read the selection in any app with a key")
         self.shortcuts_action = self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts,
                                              "List every keyboard shortcut")
         self.menu_action = self._action("&Menus", "F10", self._open_menus, "Open the menu bar's first menu")
@@ -190,7 +205,7 @@ class MainWindow(QMainWindow):
         for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
                        self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
                        self.previous_chapter_action, self.next_chapter_action, self.voice_action,
-                       self.favourite_action):
+                       self.favourite_action, self.watch_clipboard_action):
             play_menu.addAction(action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.insert_tab_action)
@@ -199,6 +214,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.binding_help_action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -287,6 +303,11 @@ class MainWindow(QMainWindow):
         with self.returning_focus():
             QMessageBox.information(self, "Keyboard shortcuts", "\n".join(sorted(lines)))
 
+    def show_binding_help(self) -> None:
+        command = command_line(sys.argv[0], sys.executable, bool(getattr(sys, "frozen", False)))
+        with self.returning_focus():
+            QMessageBox.information(self, "Read from any app", binding_help(command))
+
     def _is_mine(self, watched: QObject) -> bool:
         if watched is self.windowHandle():
             return True
@@ -321,7 +342,21 @@ class MainWindow(QMainWindow):
 
     # --- closing -------------------------------------------------------------------------------------
 
+    def quit(self) -> None:
+        """Quit, even when closing the window would only hide it in the tray."""
+        self._quitting = True
+        if not self.close():
+            self._quitting = False
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._quitting and self.settings.close_to_tray and self.tray.available:
+            self.hide()  # reading goes on; the tray has the window and Quit
+            event.ignore()
+            if not self.settings.told_close_to_tray:
+                self.settings.told_close_to_tray = True
+                self.settings.save()
+                self.tray.tell("Aloud is still running in the tray: its menu has Show Window and Quit.")
+            return
         if not self.documents.confirm_discard():
             event.ignore()
             return

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 from core.playback import PlaybackState
 
 TAB_ORDER = [  # as the focus moves with Tab from the document, when nothing is being read
-    "QPlainTextEdit Document",
+    "DocumentEditor Document",
     "QToolButton Speak",
     "QToolButton Previous Sentence",
     "QToolButton Next Sentence",

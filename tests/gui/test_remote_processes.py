@@ -3,9 +3,11 @@ playing into ALSA's file device) driven by a second process, and a command that 
 one. Each process has its own settings, its own instance address and its own capture."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,20 @@ class Desk:
 
     def listening(self) -> bool:
         return (self.folder / "aloud.sock").exists()
+
+    @contextmanager
+    def running(self, url: str):
+        """An Aloud reading from `url`, taking commands until the block ends (then told to quit)."""
+        process = self.start("--url", url)
+        try:
+            wait_until(self.listening, 30, "Aloud to take commands")
+            yield process
+        finally:
+            self.command("quit", timeout=20)
+            try:
+                process.wait(20)
+            finally:
+                process.kill()
 
 
 def wait_until(condition, timeout: float, what: str) -> None:
@@ -118,3 +134,71 @@ def test_commands_refuse_what_they_cannot_do_with_one_line(desk):
     empty = desk.command("read-text", "   ")
     assert empty.returncode == 2 and "there is no text to read" in empty.stderr
     assert not desk.listening()  # neither started an Aloud
+
+
+@pytest.fixture
+def x_desk(desk):
+    """The desk on a virtual X display (Xvfb), where the selection and the clipboard cross processes."""
+    missing = [tool for tool in ("Xvfb", "xclip", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must install {', '.join(missing)} (scripts/setup.sh --tests)")
+        pytest.skip(f"needs {', '.join(missing)} (scripts/setup.sh --tests)")
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as display:
+        desk.env.update(DISPLAY=":" + display.readline().strip(), QT_QPA_PLATFORM="xcb")
+    yield desk
+    if desk.listening():
+        desk.command("quit", timeout=20)
+    xvfb.terminate()
+    xvfb.wait(10)
+
+
+def copy_in_another_app(desk, text: str, selection: str) -> None:
+    """What selecting (primary) or copying (clipboard) in another app does: xclip owns the selection."""
+    subprocess.run(["xclip", "-selection", selection], input=text, text=True, env=desk.env, check=True, timeout=10)
+
+
+def test_read_selection_and_read_clipboard_read_what_another_app_selected_and_copied(x_desk):
+    desk = x_desk
+    with FlakyToneServer() as server, desk.running(server.url):
+        copy_in_another_app(desk, "Words selected in a browser.", "primary")
+        copy_in_another_app(desk, "Words copied from a mail.", "clipboard")
+        said = desk.command("read-selection")
+        assert said.returncode == 0 and "from the selection" in said.stdout, said
+        wait_until(lambda: len(server.flushes) >= 1, 20, "the selection to be read")
+        said = desk.command("read-clipboard")
+        assert said.returncode == 0 and "from the clipboard" in said.stdout, said
+        wait_until(lambda: len(server.flushes) >= 2, 20, "the clipboard to be read")
+        assert [text.strip() for text, _, _ in server.flushes] == ["Words selected in a browser.",
+                                                                   "Words copied from a mail."]
+
+
+def test_watching_the_clipboard_reads_each_new_copy_once_and_never_its_own(x_desk):
+    desk = x_desk
+    with FlakyToneServer() as server, desk.running(server.url):
+        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "Aloud"],
+                               env=desk.env, capture_output=True, text=True, timeout=20).stdout.split()
+        window = found[0]
+
+        def keys(*names: str) -> None:
+            subprocess.run(["xdotool", "windowfocus", "--sync", window], env=desk.env, timeout=10)
+            subprocess.run(["xdotool", "key", "--window", window, *names], env=desk.env, timeout=10, check=True)
+
+        keys("ctrl+shift+w")  # Playback > Watch Clipboard
+        time.sleep(0.5)
+        copy_in_another_app(desk, "The first copy.", "clipboard")
+        wait_until(lambda: len(server.flushes) >= 1, 20, "the first copy to be read")
+        copy_in_another_app(desk, "The second copy.", "clipboard")
+        wait_until(lambda: len(server.flushes) >= 2, 20, "the second copy to be read")
+        # Aloud's own copy (Ctrl+A, Ctrl+C in its editor) is not read.
+        keys("ctrl+a", "ctrl+c")
+        time.sleep(1.5)
+        assert [text.strip() for text, _, _ in server.flushes] == ["The first copy.", "The second copy."]
+        # The copy did happen: the clipboard is Aloud's editor's now (only a Qt text editor offers ODF text).
+        targets = subprocess.run(["xclip", "-o", "-t", "TARGETS", "-selection", "clipboard"], env=desk.env,
+                                 capture_output=True, text=True, timeout=10)
+        assert "application/vnd.oasis.opendocument.text" in targets.stdout.split()
