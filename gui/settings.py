@@ -43,6 +43,7 @@ class AppSettings:
     replace_file_without_asking: bool = False  # text from another app may take an open file's place unasked
     close_to_tray: bool = False  # closing the window leaves Aloud running in the tray
     told_close_to_tray: bool = False  # the first such close has said so
+    global_shortcut: str = ""  # a key grabbed for the whole desktop that reads the selection ("": none; X11)
 
     @property
     def favourite_voices(self) -> list[str]:

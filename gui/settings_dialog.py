@@ -4,12 +4,14 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QSpinBox, QSystemTrayIcon, QVBoxLayout, QWidget,
 )
 
 from core.playback import available_backends
+from core import x11_keys
 from core.endpoints import API_KEY_ENV, environment_key
 from core.options import DEFAULT_SAMPLE_RATE, ENCODINGS, SAMPLE_RATES, OptionError, normalize_base_url
 from core.voices import Catalog
@@ -23,6 +25,9 @@ ENDPOINT_LABELS = {
 }
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark", "high-contrast": "High contrast"}
 BACKEND_LABELS = {"auto": "Automatic", "simpleaudio": "simpleaudio", "sounddevice": "sounddevice (PortAudio)"}
+
+
+GLOBAL_KEY_CHOICES = ("Ctrl+Alt+R", "Super+R", "Ctrl+Alt+S", "Pause")
 
 
 class SettingsDialog(QDialog):
@@ -117,6 +122,22 @@ class SettingsDialog(QDialog):
             self.close_to_tray.setToolTip("This desktop has no system tray")
         form.addRow("", self.close_to_tray)
 
+        self.global_key = QComboBox(self)
+        self.global_key.setEditable(True)  # any combination can be typed: Ctrl, Alt, Shift, Super and a key
+        self.global_key.addItem("Off", "")
+        for keys in GLOBAL_KEY_CHOICES:
+            self.global_key.addItem(keys, keys)
+        if settings.global_shortcut and self.global_key.findData(settings.global_shortcut) < 0:
+            self.global_key.addItem(settings.global_shortcut, settings.global_shortcut)
+        self.global_key.setCurrentIndex(max(0, self.global_key.findData(settings.global_shortcut)))
+        self._add(form, "&Global key:", self.global_key, "A key that reads the text selected in any app, whichever "
+                  "app has the keyboard (X11 only; elsewhere bind aloud read-selection in the desktop's settings)")
+        self.global_key.lineEdit().setAccessibleName("Global key")  # the part typed into, named as the whole
+        if not (QGuiApplication.platformName() == "xcb" and x11_keys.available()):
+            self.global_key.setEnabled(False)
+            self.global_key.setToolTip("Only an X11 session lets an app take a key for itself: see Help > Read "
+                                       "From Any App")
+
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Problem with the settings")
@@ -188,5 +209,7 @@ class SettingsDialog(QDialog):
         s.font_points = self.font_points.value()
         s.theme = self.theme.currentData()
         s.close_to_tray = self.close_to_tray.isChecked()
+        typed = self.global_key.currentText().strip()
+        s.global_shortcut = "" if typed in ("", "Off") else typed
         self.key.clear()  # the key leaves no copy in the dialog
         super().accept()

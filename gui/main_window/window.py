@@ -28,6 +28,7 @@ from gui.main_window.highlight import SentenceHighlight
 from gui.main_window.status_bar import StatusLabel
 from gui.main_window.reading import ReadingControl
 from gui.main_window.remote_control import RemoteControl
+from gui.main_window.global_key import GlobalKey
 from gui.main_window.tray import Tray
 from gui.main_window.voice_bar import VoiceBar
 from gui.settings import AppSettings, KeyStore
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.tray = Tray(self)
+        self.global_key = GlobalKey(self)
+        self.global_key.apply(self.settings.global_shortcut)
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
@@ -270,6 +273,7 @@ class MainWindow(QMainWindow):
         self.voice_bar.choose(self.settings.voice)
         self._apply_zoom()
         self.reading.say_endpoint()
+        self.global_key.apply(self.settings.global_shortcut)
 
     def zoom_by(self, steps: int) -> None:
         index = min(range(len(ZOOM_STEPS)), key=lambda i: abs(ZOOM_STEPS[i] - self.zoom))
@@ -368,5 +372,6 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop reading and saving, and join the worker threads, so the process exits cleanly."""
         QApplication.instance().removeEventFilter(self)
+        self.global_key.release()
         self.reading.shutdown()
         self.documents.shutdown()

@@ -202,3 +202,34 @@ def test_watching_the_clipboard_reads_each_new_copy_once_and_never_its_own(x_des
         targets = subprocess.run(["xclip", "-o", "-t", "TARGETS", "-selection", "clipboard"], env=desk.env,
                                  capture_output=True, text=True, timeout=10)
         assert "application/vnd.oasis.opendocument.text" in targets.stdout.split()
+
+
+def test_the_global_key_reads_the_selection_whichever_app_has_the_keyboard(x_desk):
+    desk = x_desk
+    config = desk.folder / "config" / "Aloud"
+    config.mkdir(parents=True)
+    (config / "Aloud.conf").write_text("[General]\nglobal_shortcut=Ctrl+Alt+R\n")
+    with FlakyToneServer() as server, desk.running(server.url):
+        copy_in_another_app(desk, "Selected somewhere else.", "primary")
+        # The key goes to whatever has the focus: the X server gives it to Aloud, which grabbed it.
+        subprocess.run(["xdotool", "key", "ctrl+alt+r"], env=desk.env, timeout=10, check=True)
+        wait_until(lambda: len(server.flushes) >= 1, 20, "the global key to read the selection")
+        assert [text.strip() for text, _, _ in server.flushes] == ["Selected somewhere else."]
+
+
+def test_a_key_another_app_has_taken_is_refused_in_one_line(x_desk, monkeypatch):
+    from core.x11_keys import ShortcutError, X11KeyGrab
+
+    monkeypatch.setenv("DISPLAY", x_desk.env["DISPLAY"])
+    heard = []
+    first = X11KeyGrab("Ctrl+Alt+T", lambda: heard.append(1))
+    first.start()
+    try:
+        with pytest.raises(ShortcutError, match=r"^Ctrl\+Alt\+T is taken by another app$"):
+            X11KeyGrab("Ctrl+Alt+T", lambda: None).start()
+        with pytest.raises(ShortcutError, match="'Hyper' is not Ctrl, Alt, Shift or Super"):
+            X11KeyGrab("Hyper+T", lambda: None).start()
+        subprocess.run(["xdotool", "key", "ctrl+alt+t"], env=x_desk.env, timeout=10, check=True)
+        wait_until(lambda: heard == [1], 10, "the grabbed key to be heard")
+    finally:
+        first.stop()
