@@ -39,6 +39,7 @@ def run(path: str | None = None, url: str | None = None, debug: bool = False, ba
 
     window = MainWindow(url=url, path=path)
     # One Aloud a user: this one now takes the commands (`aloud read-selection`...) and later starts.
+    window.quit_requested.connect(app.quit)
     commands = InstanceServer(window.remote.handle, window)
     commands.listen()
     if not (background and window.tray.available):  # without a tray, a hidden window could not be found

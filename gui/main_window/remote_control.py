@@ -49,7 +49,7 @@ class RemoteControl(QObject):
             self.show_window()
             return Reply(True, "Shown.")
         if action is Action.QUIT:
-            QTimer.singleShot(0, window.close)
+            QTimer.singleShot(0, window.quit)
             return Reply(True, "Quitting.")
         if action in (Action.READ_FILE, Action.OPEN):
             path = Path(request.argument)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QToolBar, QToolButton, QWidget,
@@ -45,6 +45,7 @@ def icon(name: str) -> QIcon:
 
 
 class MainWindow(QMainWindow):
+    quit_requested = Signal()  # Quit was chosen and the window agreed to close: the application ends
     def __init__(self, url: str | None = None, path: str | None = None) -> None:
         super().__init__()
         self.url_override = url
@@ -347,9 +348,12 @@ class MainWindow(QMainWindow):
     # --- closing -------------------------------------------------------------------------------------
 
     def quit(self) -> None:
-        """Quit, even when closing the window would only hide it in the tray."""
+        """Quit, even when closing the window would only hide it in the tray (or it is hidden there already,
+        when closing it would not end the application by itself)."""
         self._quitting = True
-        if not self.close():
+        if self.close():
+            self.quit_requested.emit()
+        else:
             self._quitting = False
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

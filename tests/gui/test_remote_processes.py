@@ -233,3 +233,65 @@ def test_a_key_another_app_has_taken_is_refused_in_one_line(x_desk, monkeypatch)
         wait_until(lambda: heard == [1], 10, "the grabbed key to be heard")
     finally:
         first.stop()
+
+
+def visible_aloud_windows(desk) -> list[str]:
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Aloud"], env=desk.env,
+                           capture_output=True, text=True, timeout=10)
+    return found.stdout.split()
+
+
+def close_as_a_window_manager_does(desk, window: str) -> None:
+    """WM_DELETE_WINDOW, as the title bar's close button sends it (there is no window manager here)."""
+    from Xlib import X, display, protocol
+
+    screen = display.Display(desk.env["DISPLAY"])
+    try:
+        target = screen.create_resource_object("window", int(window))
+        protocols, delete = screen.intern_atom("WM_PROTOCOLS"), screen.intern_atom("WM_DELETE_WINDOW")
+        event = protocol.event.ClientMessage(window=target, client_type=protocols, data=(32, [delete, X.CurrentTime,
+                                                                                            0, 0, 0]))
+        target.send_event(event, event_mask=X.NoEventMask)
+        screen.sync()
+    finally:
+        screen.close()
+
+
+def test_in_a_real_tray_aloud_starts_hidden_closes_to_it_and_its_menu_works(x_desk):
+    from tests.a11y.tray_host import TrayHost
+
+    desk = x_desk
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("needs dbus-daemon (scripts/setup.sh --tests)")
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, env=desk.env)
+    desk.env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
+    host = TrayHost(desk.env["DBUS_SESSION_BUS_ADDRESS"])
+    config = desk.folder / "config" / "Aloud"
+    config.mkdir(parents=True)
+    (config / "Aloud.conf").write_text("[General]\nclose_to_tray=true\n")
+    try:
+        with FlakyToneServer() as server:
+            aloud = desk.start("--background", "--url", server.url)
+            wait_until(desk.listening, 30, "Aloud to take commands")
+            host.wait_for_item()
+            assert visible_aloud_windows(desk) == [], "started for a command, Aloud waits in the tray"
+            host.click_icon()  # a click on the icon shows the window
+            wait_until(lambda: visible_aloud_windows(desk), 10, "the window to show")
+            close_as_a_window_manager_does(desk, visible_aloud_windows(desk)[0])
+            wait_until(lambda: not visible_aloud_windows(desk), 10, "the window to close into the tray")
+            assert aloud.poll() is None and desk.listening()
+            wait_until(lambda: "told_close_to_tray=true" in (config / "Aloud.conf").read_text(), 10,
+                       "the first close into the tray to be remembered as said")
+            assert {"Read Clipboard", "Read Selection", "Pause", "Stop", "Watch Clipboard", "Show Window",
+                    "Quit"} <= set(host.menu_items())
+            copy_in_another_app(desk, "Words read from the tray.", "clipboard")
+            host.click_menu_item("Read Clipboard")
+            wait_until(lambda: len(server.flushes) >= 1, 20, "the tray's Read Clipboard")
+            assert [text.strip() for text, _, _ in server.flushes] == ["Words read from the tray."]
+            host.click_menu_item("Quit")
+            assert aloud.wait(20) == 0
+    finally:
+        host.close()
+        bus.terminate()
+        bus.wait(10)

@@ -72,8 +72,8 @@ def test_watching_the_clipboard_reads_new_copies_and_not_aloud_s_own(window_for,
 
 def test_closing_with_close_to_tray_keeps_aloud_running_and_quit_quits(window_for, qtbot):
     if not QSystemTrayIcon.isSystemTrayAvailable():
-        pytest.skip(f"the {QGuiApplication.platformName()} platform has no system tray (the menu's actions are "
-                    "tested above)")
+        pytest.skip(f"the {QGuiApplication.platformName()} platform has no system tray (test_remote_processes.py "
+                    "runs Aloud in a real one, on a private D-Bus)")
     window = window_for()
     window.settings.close_to_tray = True
     window.close()
