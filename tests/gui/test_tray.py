@@ -105,3 +105,17 @@ def test_the_help_menu_says_how_to_bind_a_key_with_this_install_s_command(window
     assert command_line("/usr/bin/aloud", "/usr/bin/python3", False) == "/usr/bin/aloud"
     assert command_line("/home/me/My Apps/main.py", "/usr/bin/python3", False) == \
         '/usr/bin/python3 "/home/me/My Apps/main.py"'
+
+
+def test_a_book_sized_clipboard_goes_in_by_pieces_and_is_read(window_for, qtbot, quiet_server):
+    from bench.common import book_text
+
+    window = window_for(quiet_server.url)
+    book = book_text(5_000_000)
+    QGuiApplication.clipboard().setText(book)
+    starts = reading_starts(window)
+    window.tray.read_clipboard_action.trigger()
+    qtbot.waitUntil(lambda: bool(starts) and starts[-1] == 0, timeout=30000)
+    assert window.text.text() == book
+    window.reading.stop()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
