@@ -6,6 +6,7 @@ import pytest
 
 from core.playback import PlaybackState
 from tests.conftest import assert_same_audio
+from tests.core.flaky_server import FlakyToneServer
 from tests.core.helpers import ToneVoiceServer, nothing_listening_url
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
@@ -82,21 +83,27 @@ def test_pause_holds_and_resume_continues(window_for, qtbot, offline_server):
     qtbot.waitUntil(lambda: window.closure_label.text() == "Closed: 1000 Normal Closure", timeout=5000)
 
 
-def test_next_and_previous_sentence(window_for, qtbot, quiet_server):
-    window = window_for(quiet_server.url)
-    text = "First sentence here. Second sentence here. Third sentence here."
-    window.editor.setPlainText(text)
-    starts = []  # where each reading began: its first flushed chunk
-    window.reading.worker.state_changed.connect(lambda state: state is PlaybackState.CONNECTING and starts.append(None))
-    window.reading.worker.spoken.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
-    window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
-    window.reading.next_sentence()  # from the cursor at the start: the second sentence
-    qtbot.waitUntil(lambda: starts == [text.index("Second")], timeout=10000)
-    window.reading.next_sentence()
-    qtbot.waitUntil(lambda: starts[-1] == text.index("Third"), timeout=10000)
-    window.reading.previous_sentence()
-    qtbot.waitUntil(lambda: len(starts) == 3 and starts[-1] == text.index("Second"), timeout=10000)
-    assert window.editor.textCursor().position() == text.index("Second")
+def test_next_and_previous_sentence(window_for, qtbot):
+    # Each sentence's audio comes half a second after its Flush: the file device plays the moment audio comes,
+    # so with a fast voice the reading could be past "Second" before next_sentence is pressed.
+    with FlakyToneServer(answer_delay=0.5) as server:
+        window = window_for(server.url)
+        text = "First sentence here. Second sentence here. Third sentence here."
+        window.editor.setPlainText(text)
+        starts = []  # where each reading began: its first flushed chunk
+        window.reading.worker.state_changed.connect(
+            lambda state: state is PlaybackState.CONNECTING and starts.append(None))
+        window.reading.worker.spoken.connect(lambda s, e: starts[-1] is None and starts.__setitem__(-1, s))
+        window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
+        window.reading.next_sentence()  # from the cursor at the start: the second sentence
+        qtbot.waitUntil(lambda: starts == [text.index("Second")], timeout=10000)
+        window.reading.next_sentence()
+        qtbot.waitUntil(lambda: starts[-1] == text.index("Third"), timeout=10000)
+        window.reading.previous_sentence()
+        qtbot.waitUntil(lambda: len(starts) == 3 and starts[-1] == text.index("Second"), timeout=10000)
+        assert window.editor.textCursor().position() == text.index("Second")
+        window.reading.stop()
+        qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
 
 
 def test_an_error_close_shows_its_code_and_a_sentence(window_for, qtbot, make_server):

@@ -149,3 +149,21 @@ def test_garbage_floods_and_slow_clients_do_not_disturb_the_running_aloud(comman
     qtbot.waitUntil(lambda: not slow.is_alive(), timeout=int((REQUEST_TIMEOUT + 5) * 1000))
     assert slow_result == [b""] and REQUEST_TIMEOUT - 0.5 < time.monotonic() - started < REQUEST_TIMEOUT + 3
     assert in_thread(qtbot, lambda: send(Request(Action.SHOW), address)).message == "Shown."
+
+
+def test_open_and_read_file_open_it_in_the_running_window(commands, qtbot, tmp_path):
+    window, server = commands
+    path = tmp_path / "letter.txt"
+    path.write_text("Dear reader. This letter was opened from another start of Aloud.", encoding="utf-8")
+    window.hide()
+    starts = reading_starts(window)
+    reply = in_thread(qtbot, lambda: send(Request(Action.OPEN, str(path)), server.address))
+    assert reply.ok and reply.message == "Opening letter.txt."
+    qtbot.waitUntil(lambda: window.documents.source == path, timeout=10000)
+    assert window.isVisible() and window.text.text().startswith("Dear reader.") and not starts
+    reply = in_thread(qtbot, lambda: send(Request(Action.READ_FILE, str(path)), server.address))
+    qtbot.waitUntil(lambda: bool(starts) and starts[-1] == 0, timeout=10000)
+    window.reading.stop()
+    qtbot.waitUntil(lambda: window.reading.state is PlaybackState.STOPPED, timeout=5000)
+    missing = in_thread(qtbot, lambda: send(Request(Action.READ_FILE, str(tmp_path / "gone.txt")), server.address))
+    assert not missing.ok and missing.message.endswith("gone.txt is not a file.")
