@@ -5,6 +5,7 @@ and the page each offset is on.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import re
 import threading
@@ -131,10 +132,13 @@ def _document(pdf, pages: list[Page], name: str, max_chars: int) -> Document:
         for page, within in paragraph.page_breaks:
             if not known[page]:
                 page_starts[page], known[page] = offset + within, True
-    for number in range(len(pages)):  # a page with nothing read starts where the next one does
-        if not known[number]:
-            later = next((page_starts[n] for n in range(number + 1, len(pages)) if known[n]), None)
-            page_starts[number] = len(builder.text()) if later is None else later
+    text = builder.text()
+    later = len(text)  # a page with nothing read starts where the next one does (the end, if none)
+    for number in reversed(range(len(pages))):
+        if known[number]:
+            later = page_starts[number]
+        else:
+            page_starts[number] = later
     headings = _outline(pdf, found, offsets, page_starts)
     if not headings:
         headings = [Heading(found[index].text, offsets[index], level)
@@ -145,7 +149,7 @@ def _document(pdf, pages: list[Page], name: str, max_chars: int) -> Document:
         listed = ", ".join(empty[:10]) + (" and more" if len(empty) > 10 else "")
         warnings.append(f"{len(empty)} of {len(pages)} pages have no text (images only) and are not read: {listed}")
     title = (pdf.get_metadata_value("Title") or "").strip() or name
-    return Document(builder.text(), title, "PDF", tuple(headings), tuple(page_starts), warnings=tuple(warnings))
+    return Document(text, title, "PDF", tuple(headings), tuple(page_starts), warnings=tuple(warnings))
 
 
 def _outline(pdf, found: list[Paragraph], offsets: list[int], page_starts: list[int]) -> list[Heading]:
@@ -166,8 +170,6 @@ def _outline(pdf, found: list[Paragraph], offsets: list[int], page_starts: list[
 
 
 def _find_title(title: str, found: list[Paragraph], offsets: list[int], start: int) -> int:
-    import bisect
-
     wanted = title.casefold()
     first = bisect.bisect_right(offsets, start) - 1
     for index in range(max(0, first), min(len(found), first + 60)):  # the heading is on its page

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from core import x11_keys
-from core.remote import Action, Request
+from core.remote import Action
 
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
@@ -28,7 +28,7 @@ class GlobalKey(QObject):
         super().__init__(window)
         self.window = window
         self._grab: x11_keys.X11KeyGrab | None = None
-        self.pressed.connect(self._read_selection)
+        self.pressed.connect(lambda: window.remote.act(Action.READ_SELECTION))
 
     @property
     def active(self) -> str:
@@ -58,9 +58,3 @@ class GlobalKey(QObject):
         if self._grab is not None:
             self._grab.stop()
             self._grab = None
-
-    def _read_selection(self) -> None:
-        reply = self.window.remote.handle(Request(Action.READ_SELECTION))
-        if not reply.ok:
-            self.window.announce(reply.message, self.window.closure_label)
-            self.window.tray.tell(reply.message)

@@ -20,8 +20,6 @@ from core.remote import Action, Reply, Request
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
 
-_SPEAKING = (PlaybackState.SPEAKING, PlaybackState.CONNECTING)
-
 
 class RemoteControl(QObject):
     def __init__(self, window: MainWindow) -> None:
@@ -41,7 +39,7 @@ class RemoteControl(QObject):
             return Reply(True, "Stopped.")
         if action is Action.PAUSE:
             state = window.reading.state
-            if state not in (*_SPEAKING, PlaybackState.PAUSED):
+            if not state.running:
                 return Reply(False, "Nothing is being read.")
             window.reading.toggle_pause()
             return Reply(True, "Resumed." if state is PlaybackState.PAUSED else "Paused.")
@@ -62,6 +60,14 @@ class RemoteControl(QObject):
             return Reply(False, f"The {origin} holds no text.")
         QTimer.singleShot(0, self, lambda: self.read_text(text[:MAX_CHARS], origin))
         return Reply(True, f"Reading {len(text):,} characters from the {origin}.")
+
+    def act(self, action: Action) -> None:
+        """A command given in this process (the tray's menu, the global key): a failure is said in the status
+        bar, and by the tray when the window is hidden."""
+        reply = self.handle(Request(action))
+        if not reply.ok:
+            self.window.announce(reply.message, self.window.closure_label)
+            self.window.tray.tell(reply.message)
 
     def _text_for(self, request: Request) -> tuple[str, str]:
         if request.action is Action.READ_TEXT:

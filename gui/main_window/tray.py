@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from core.playback import PlaybackState
-from core.remote import Action, Request
+from core.remote import Action
 
 if TYPE_CHECKING:
     from gui.main_window.window import MainWindow
@@ -24,8 +24,8 @@ class Tray(QObject):
         self.window = window
         self.menu = QMenu("Aloud", window)
         self.menu.setAccessibleName("Aloud tray menu")
-        self.read_clipboard_action = self._add("Read &Clipboard", lambda: self._command(Action.READ_CLIPBOARD))
-        self.read_selection_action = self._add("Read &Selection", lambda: self._command(Action.READ_SELECTION))
+        self.read_clipboard_action = self._add("Read &Clipboard", lambda: window.remote.act(Action.READ_CLIPBOARD))
+        self.read_selection_action = self._add("Read &Selection", lambda: window.remote.act(Action.READ_SELECTION))
         self.menu.addSeparator()
         self.pause_action = self._add("&Pause", window.reading.toggle_pause)
         self.stop_action = self._add("S&top", window.reading.stop)
@@ -51,12 +51,6 @@ class Tray(QObject):
         self.menu.addAction(action)
         return action
 
-    def _command(self, action: Action) -> None:
-        reply = self.window.remote.handle(Request(action))
-        if not reply.ok:
-            self.window.announce(reply.message, self.window.closure_label)
-            self.tell(reply.message)
-
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:  # a click: show or hide the window
             if self.window.isVisible() and self.window.isActiveWindow():
@@ -68,8 +62,8 @@ class Tray(QObject):
         """The pause item says what it will do; the icon and its tooltip say whether Aloud is speaking."""
         speaking = state in (PlaybackState.SPEAKING, PlaybackState.CONNECTING)
         self.pause_action.setText("&Resume" if state is PlaybackState.PAUSED else "&Pause")
-        self.pause_action.setEnabled(speaking or state is PlaybackState.PAUSED)
-        self.stop_action.setEnabled(speaking or state is PlaybackState.PAUSED)
+        self.pause_action.setEnabled(state.running)
+        self.stop_action.setEnabled(state.running)
         if self.icon is not None:
             self.icon.setIcon(self.window.speaking_icon if speaking else self.window.windowIcon())
             self.icon.setToolTip("Aloud: speaking" if speaking else
