@@ -37,6 +37,8 @@ class Action(Enum):
 
 
 TAKES_ARGUMENT = {Action.READ_FILE, Action.READ_TEXT, Action.OPEN}
+# On Wayland the command reads the selection itself (core/wayland_clipboard.py) and carries its text.
+MAY_CARRY_TEXT = {Action.READ_SELECTION, Action.READ_CLIPBOARD}
 
 
 class RequestError(ValueError):
@@ -46,7 +48,7 @@ class RequestError(ValueError):
 @dataclass(frozen=True)
 class Request:
     action: Action
-    argument: str = ""  # the file (an absolute path) or the text
+    argument: str = ""  # the file (an absolute path), the text, or the selection's text read by the command
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Reply:
 
 
 def encode_request(request: Request) -> bytes:
-    data = (json.dumps({"action": request.action.value, "argument": request.argument}) + "\n").encode("utf-8")
+    data = (json.dumps({"action": request.action.value, "argument": request.argument}, ensure_ascii=False) + "\n").encode("utf-8")
     if len(data) > MAX_REQUEST_BYTES:
         raise RequestError(f"the request is larger than {MAX_REQUEST_BYTES // 1000} KB")
     return data
@@ -83,7 +85,7 @@ def decode_request(line: bytes) -> Request:
         raise RequestError(f"{action.value} needs {'text' if action is Action.READ_TEXT else 'a file'}")
     if action in (Action.READ_FILE, Action.OPEN) and not os.path.isabs(argument):
         raise RequestError("the file must be given as an absolute path")
-    return Request(action, argument if action in TAKES_ARGUMENT else "")
+    return Request(action, argument if action in TAKES_ARGUMENT | MAY_CARRY_TEXT else "")
 
 
 def encode_reply(reply: Reply) -> bytes:

@@ -14,9 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+from core import wayland_clipboard
 from core.remote import MAX_REQUEST_BYTES, Action, NoInstance, Reply, Request, RequestError, send
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+MAX_TEXT = MAX_REQUEST_BYTES // 4  # characters a request carries: UTF-8 takes at most 4 bytes each
 REMOTE_COMMANDS = {action.value for action in Action if action is not Action.OPEN}
 START_TIMEOUT = 30.0  # seconds for a new Aloud to start listening (a cold start of Qt on a slow disk)
 _NEEDS_NO_INSTANCE = {Action.PAUSE, Action.STOP, Action.QUIT}  # with none running there is nothing to do
@@ -53,10 +55,21 @@ def main(argv: list[str], launcher: list[str], stdin=None) -> int:
     action = Action(args.command)
     try:
         request = _request(action, args, stdin or sys.stdin)
+    except RequestError as exc:
+        print(f"aloud: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except _Refused as exc:
+        print(f"aloud: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
         return _deliver(request, launcher)
     except RequestError as exc:
         print(f"aloud: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+class _Refused(Exception):
+    """What the command itself found it cannot do (nothing selected), said as the running Aloud would."""
 
 
 def _request(action: Action, args, stdin) -> Request:
@@ -68,14 +81,35 @@ def _request(action: Action, args, stdin) -> Request:
     if action is Action.READ_TEXT:
         text = args.text
         if text == "-":
-            text = stdin.read(MAX_REQUEST_BYTES // 4 + 1)
-            if len(text) > MAX_REQUEST_BYTES // 4:
-                raise RequestError(f"standard input holds more than {MAX_REQUEST_BYTES // 4000} KB: open it as a file "
+            text = stdin.read(MAX_TEXT + 1)
+            if len(text) > MAX_TEXT:
+                raise RequestError(f"standard input holds more than {MAX_TEXT // 1000} KB: open it as a file "
                                    "with `aloud read FILE`")
         if not text.strip():
             raise RequestError("there is no text to read")
         return Request(action, text)
+    if action in (Action.READ_SELECTION, Action.READ_CLIPBOARD) and _reads_selection_itself():
+        return Request(action, _selection_text(action))
     return Request(action)
+
+
+def _reads_selection_itself() -> bool:
+    """On Wayland only the app with the keyboard may read the selection, and when a key runs this command
+    that is the app the text was selected in, never Aloud: so the command reads it, with wl-paste."""
+    return wayland_clipboard.on_wayland() and wayland_clipboard.available()
+
+
+def _selection_text(action: Action) -> str:
+    origin = "selection" if action is Action.READ_SELECTION else "clipboard"
+    try:
+        text = wayland_clipboard.read(primary=action is Action.READ_SELECTION, limit=MAX_TEXT)
+    except wayland_clipboard.ClipboardError as exc:
+        raise _Refused(f"cannot read the {origin}: {exc}") from None
+    if len(text) > MAX_TEXT:
+        raise _Refused(f"the {origin} holds more than {MAX_TEXT // 1000} KB: paste it into Aloud's window (Ctrl+V)")
+    if not text.strip():
+        raise _Refused(f"The {origin} holds no text.")
+    return text
 
 
 def _deliver(request: Request, launcher: list[str]) -> int:
@@ -133,7 +167,8 @@ def binding_help(command: str) -> str:
             "desktop's keyboard settings:\n\n"
             "GNOME: Settings > Keyboard > Custom Shortcuts. KDE: System Settings > Shortcuts > Add New > Command. "
             "Xfce: Settings > Keyboard > Application Shortcuts. Windows: a shortcut's Properties > Shortcut key "
-            "(copy first: Windows has no selection to read). macOS: the Shortcuts app, Run Shell Script.\n\n"
+            "(copy first: Windows has no selection to read). macOS: the Shortcuts app, Run Shell Script. On "
+            "Wayland the command reads the selection with wl-paste (install wl-clipboard).\n\n"
             f"The commands:\n{listed}")
 
 

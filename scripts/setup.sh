@@ -10,6 +10,9 @@ APT_PACKAGES=(gcc libasound2-dev libportaudio2)
 # What Qt's xcb platform plugin loads that a minimal Debian/Ubuntu may lack (measured under Xvfb: it fails
 # to start without libxcb-icccm4 and libxcb-keysyms1).
 APT_PACKAGES+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+# On Wayland only the app with the keyboard may read the selection: `aloud read-selection` reads it with
+# wl-paste (core/wayland_clipboard.py).
+APT_PACKAGES+=(wl-clipboard)
 if [ "${1:-}" = "--tests" ]; then
     # A private PulseAudio server with a null sink is the tests' paced sound device. A desktop that runs
     # PipeWire's pulse server keeps it: installing pulseaudio there would replace it, so those tests skip.
@@ -23,6 +26,8 @@ if [ "${1:-}" = "--tests" ]; then
     APT_PACKAGES+=(fonts-dejavu-core)
     # The selection and clipboard tests copy "in another app" with xclip on a virtual X display.
     APT_PACKAGES+=(xclip)
+    # The Wayland tests run a headless compositor (sway) with another app holding the keyboard.
+    APT_PACKAGES+=(sway)
     if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
         APT_PACKAGES+=(pulseaudio)
     fi

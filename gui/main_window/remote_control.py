@@ -6,13 +6,15 @@ the reason given in reading.py.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 
+from core import wayland_clipboard
 from core.documents import MAX_CHARS, Document
 from core.playback import PlaybackState
 from core.remote import Action, Reply, Request
@@ -22,9 +24,12 @@ if TYPE_CHECKING:
 
 
 class RemoteControl(QObject):
+    _read_elsewhere = Signal(object, str)  # (Request, or the error said), from the thread that ran wl-paste
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._read_elsewhere.connect(self._selection_read)
         self._read_when_opened: object = None  # the path (or None for text) whose reading waits for it to open
         self._waiting = False
         window.documents.loader.opened.connect(self._opened)
@@ -64,16 +69,46 @@ class RemoteControl(QObject):
     def act(self, action: Action) -> None:
         """A command given in this process (the tray's menu, the global key): a failure is said in the status
         bar, and by the tray when the window is hidden."""
-        reply = self.handle(Request(action))
+        if action in (Action.READ_SELECTION, Action.READ_CLIPBOARD) and self._only_focus_reads_selection():
+            threading.Thread(target=self._read_selection, args=(action,), name="wl-paste", daemon=True).start()
+            return
+        self._said(self.handle(Request(action)))
+
+    def _said(self, reply: Reply) -> None:
         if not reply.ok:
             self.window.announce(reply.message, self.window.closure_label)
             self.window.tray.tell(reply.message)
 
+    @staticmethod
+    def _only_focus_reads_selection() -> bool:
+        """On Wayland Qt hears of a copy only while Aloud has the keyboard, which a tray menu or a global key
+        does not give it: the selection is read from the compositor (with wl-paste), off the GUI thread."""
+        return QGuiApplication.platformName() == "wayland" and wayland_clipboard.available()
+
+    def _read_selection(self, action: Action) -> None:
+        origin = "selection" if action is Action.READ_SELECTION else "clipboard"
+        try:
+            text = wayland_clipboard.read(primary=action is Action.READ_SELECTION, limit=MAX_CHARS)
+        except wayland_clipboard.ClipboardError as exc:
+            self._read_elsewhere.emit(None, f"Cannot read the {origin}: {exc}")
+            return
+        if not text.strip():
+            self._read_elsewhere.emit(None, f"The {origin} holds no text.")
+        else:
+            self._read_elsewhere.emit(Request(action, text), "")
+
+    @Slot(object, str)
+    def _selection_read(self, request: Request | None, error: str) -> None:
+        self._said(self.handle(request) if request is not None else Reply(False, error))
+
     def _text_for(self, request: Request) -> tuple[str, str]:
         if request.action is Action.READ_TEXT:
             return request.argument, "text given"
+        selection = request.action is Action.READ_SELECTION
+        if request.argument:  # read by the command (Wayland: only the focused app may read the selection)
+            return request.argument, "selection" if selection else "clipboard"
         clipboard = QGuiApplication.clipboard()
-        if request.action is Action.READ_SELECTION and clipboard.supportsSelection():
+        if selection and clipboard.supportsSelection():
             return clipboard.text(QClipboard.Mode.Selection), "selection"
         return clipboard.text(QClipboard.Mode.Clipboard), "clipboard"
 
