@@ -103,8 +103,8 @@ class ClockServer:
                     self.first_audio_at = time.monotonic()
                 for start in range(0, len(self.audio_per_flush), self.frame_bytes):
                     ws.send(self.audio_per_flush[start : start + self.frame_bytes])
+                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))  # from 0, as Deepgram counts
                 flushes += 1
-                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
             elif kind == "Close":
                 self.close_at = time.monotonic()
                 ws.close(1000)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core import protocol
+from core import speed as speeds
 from core.endpoints import API_KEY_ENV, Preference, choose_endpoint, environment_key, stop_embedded_server
 from core.offline.config import ServerConfig
 from core.offline.faults import FAULT_HELP, FaultError, parse_faults
@@ -135,7 +136,8 @@ class _Printer(PlaybackListener):
 
 
 def _options(args: argparse.Namespace) -> SpeakOptions:
-    options = SpeakOptions(args.voice, args.encoding, args.sample_rate, args.speed, args.mip_opt_out).validate()
+    speeds.check(args.speed)  # reached as core/speed.py decides: the voice's own speed and the rest here
+    options = SpeakOptions(args.voice, args.encoding, args.sample_rate, 1.0, args.mip_opt_out).validate()
     if not args.voice_unchecked and load_catalog().get(options.model) is None:
         raise CliError(f"unknown voice {options.model!r}: `{_program()} voices` lists them "
                        "(--voice-unchecked sends it anyway)")
@@ -173,13 +175,14 @@ def _speak(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             raise CliError(str(exc)) from None
     printer = _Printer(options, args.quiet, args.out is not None, stdout)
     try:
-        playback = Playback(PlaybackRequest(text, options, endpoint, start, end), printer, output=output,
-                            record_to=args.out)
+        playback = Playback(PlaybackRequest(text, options, endpoint, start, end, args.speed, args.smart_speed),
+                            printer, output=output, record_to=args.out)
     except OSError as exc:  # the WAV file (an offline voice that cannot start ends the reading, saying so)
         if output is not None:
             output.close()
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"Voice: {options.model} via {endpoint.label}", file=stdout, flush=True)
+    at = f", at {speeds.describe(args.speed)}" if args.speed != 1.0 else ""
+    print(f"Voice: {options.model} via {endpoint.label}{at}", file=stdout, flush=True)
     interrupted = False
     try:
         playback.start()
@@ -292,7 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="send a voice the catalog does not know (e.g. a new one, or a custom server's)")
     speak.add_argument("--encoding", choices=ENCODINGS, default="linear16")
     speak.add_argument("--sample-rate", type=int, metavar="N", help="audio sample rate in Hz")
-    speak.add_argument("--speed", type=float, default=1.0, help="speaking rate, 0.7-1.5 (Aura-2 voices)")
+    speak.add_argument("--speed", type=float, default=1.0,
+                       help="listening speed, 0.5-4 (the pitch is kept), in the audio saved too")
+    speak.add_argument("--smart-speed", action=argparse.BooleanOptionalAction, default=True,
+                       help="above 1.5x, shorten pauses more than speech (default: on)")
     speak.add_argument("--mip-opt-out", action="store_true", help="opt out of Deepgram's model improvement program")
     speak.add_argument("--url", metavar="BASE_URL", help="another endpoint, e.g. ws://host:port for self-hosted")
     speak.add_argument("--offline", action="store_true", help="use the offline voice even when a key is set")

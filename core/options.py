@@ -18,7 +18,8 @@ SAMPLE_RATES = {
     "alaw": (8000, 16000),
 }
 DEFAULT_SAMPLE_RATE = {"linear16": 24000, "mulaw": 8000, "alaw": 8000}
-SPEED_RANGE = (0.7, 1.5)
+SPEED_RANGE = (0.7, 1.5)  # Aura-2's `speed`
+OFFLINE_SPEED_RANGE = (0.5, 4.0)  # the offline voice's (core/speed.py reaches 0.5-4 on every voice)
 
 _MODEL_RE = re.compile(r"^aura-(?:2-[a-z]+-[a-z]{2}|[a-z]+-en)$")
 
@@ -47,7 +48,8 @@ class SpeakOptions:
     def bytes_per_sample(self) -> int:
         return 2 if self.encoding == "linear16" else 1
 
-    def validate(self) -> "SpeakOptions":
+    def validate(self, offline: bool = False) -> "SpeakOptions":
+        """offline: the rules of the embedded offline voice, whose `speed` is eSpeak's rate: 0.5-4 for any voice."""
         if not _MODEL_RE.match(self.model):
             raise OptionError(
                 f"model {self.model!r} is not an Aura voice name "
@@ -64,10 +66,10 @@ class SpeakOptions:
                 f"sample rate {self.sample_rate} is not available for {self.encoding} "
                 f"(choose one of {', '.join(map(str, allowed))})"
             )
-        low, high = SPEED_RANGE
+        low, high = OFFLINE_SPEED_RANGE if offline else SPEED_RANGE
         if not (low <= self.speed <= high):
             raise OptionError(f"speed {self.speed:g} is outside {low:g}-{high:g}")
-        if self.speed != 1.0 and not is_aura2(self.model):
+        if self.speed != 1.0 and not is_aura2(self.model) and not offline:
             raise OptionError(
                 f"speed {self.speed:g} is documented only for Aura-2 voices, not {self.model!r}"
             )
@@ -106,9 +108,10 @@ def normalize_base_url(base_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
 
-def speak_url(base_url: str, options: SpeakOptions, path: str = SPEAK_PATH) -> str:
+def speak_url(base_url: str, options: SpeakOptions, path: str = SPEAK_PATH, *, offline: bool = False) -> str:
+    """offline: the URL of the embedded offline voice, which takes the speeds core/speed.py gives it."""
     base = normalize_base_url(base_url)
-    return f"{base}{path}?{urlencode(options.validate().query())}"
+    return f"{base}{path}?{urlencode(options.validate(offline=offline).query())}"
 
 
 def is_loopback_host(host: str | None) -> bool:

@@ -29,17 +29,9 @@ log = logging.getLogger(__name__)
 class Reader:
     """Reads text[start:end] aloud through one session. `start()` returns at once; `stop()` is instant."""
 
-    def __init__(
-        self,
-        text: str,
-        config: ReaderConfig,
-        listener: ReaderListener,
-        *,
-        start: int = 0,
-        end: int | None = None,
-        played_bytes: Callable[[], int] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, text: str, config: ReaderConfig, listener: ReaderListener, *, start: int = 0,
+                 end: int | None = None, played_bytes: Callable[[], int] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """played_bytes: how much of the received audio has been heard (from the player); None sends freely."""
         self.text = text
         self.start_offset = start
@@ -113,6 +105,13 @@ class Reader:
     # --- the sending thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._read()
+        except Exception as exc:  # a bug must end the reading, said, not leave it connecting for ever
+            log.exception("the reading failed")
+            self._finish(self._result_now(error=ConnectError("internal", f"Aloud failed: {exc}")))
+
+    def _read(self) -> None:
         opened = self._first_connection()
         if opened is None:
             return

@@ -33,7 +33,8 @@ class AppSettings:
     voice: str = DEFAULT_MODEL
     encoding: str = "linear16"
     sample_rate: int = 0  # 0: the encoding's default
-    speed: float = 1.0
+    speed: float = 1.0  # 0.5-4
+    smart_speed: bool = True  # above 1.5x pauses shrink more than speech
     volume: int = 100
     backend: str = "auto"
     font_points: int = 16

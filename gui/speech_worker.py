@@ -121,6 +121,11 @@ class SpeechWorker(QObject):
         if self._output is not None:
             self._output.volume = volume
 
+    @Slot(float, bool)
+    def set_speed(self, speed: float, smart: bool) -> None:
+        if self._playback is not None:
+            self._playback.change_speed(speed, smart)
+
     @Slot()
     def shutdown(self) -> None:
         playback = self._playback

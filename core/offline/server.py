@@ -157,7 +157,7 @@ class OfflineServer:
                 sample_rate=int(query["sample_rate"]) if "sample_rate" in query else None,
                 speed=float(query.get("speed", "1")),
                 mip_opt_out=query.get("mip_opt_out", "false").lower() == "true",
-            ).validate()
+            ).validate(offline=True)
         except (OptionError, ValueError) as exc:
             raise _Rejected(400, "INVALID_QUERY_PARAMETER", str(exc)) from None
         voice = self._catalog.get(options.model)

@@ -49,10 +49,12 @@ class PlaybackRequest:
     """What to read, how, and where: text[start:end] with these options through this endpoint."""
 
     text: str
-    options: SpeakOptions
+    options: SpeakOptions  # its `speed` is not used: `speed` below is reached as core/speed.py decides
     endpoint: Endpoint
     start: int = 0
     end: int | None = None
+    speed: float = 1.0  # 0.5-4
+    smart_speed: bool = True  # pauses shrink more than speech above 1.5x
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
 
 from core import protocol
+from core import speed as speeds
 from core.audio import AudioError, AudioListener, AudioOutput
 from core.endpoints import offline_url
 from core.options import speak_url
@@ -14,6 +16,7 @@ from core.playback.events import (
     Heard, PlaybackListener, PlaybackRequest, PlaybackResult, PlaybackState,
 )
 from core.reader import Reader, ReaderConfig, ReaderListener, ReadResult, Span
+from core.playback.speed_feed import SpeedFeed, SpeedRecorder
 from core.retry import ConnectionEvent, RetryPolicy
 from core.wav import WavWriter
 
@@ -42,23 +45,36 @@ class Playback:
         retry: how a failed connection is retried (RetryPolicy's defaults when None)."""
         self.request = request
         self.listener = listener or PlaybackListener()
+        endpoint = request.endpoint
+        self.speed = speeds.plan(request.speed, request.options.model, endpoint.offline, request.smart_speed)
+        # The voice's own part of the speed goes in the query; the rest is made here (raises OptionError).
+        options = dataclasses.replace(request.options, speed=self.speed.server).validate(offline=endpoint.offline)
         # The output may be shared with the next reading (the window keeps one player): once this reading
         # has stopped, it lets go of it (under _output_lock) and never touches it again.
         self.output = output
         self._output_lock = threading.Lock()
         self._plays = output is not None
-        options, endpoint = request.options, request.endpoint
         self._bytes_per_sample = options.bytes_per_sample
         self._recording = WavWriter(record_to, options.encoding, options.rate) if record_to is not None else None
+        # Saved audio is at the speed the reading started with, made from every byte as it comes.
+        self._record = self._recording.write if self._recording is not None else None
+        if self._recording is not None and (self.speed.client != 1.0 or self.speed.smart_pauses):
+            self._sped_recording = SpeedRecorder(self._recording.write, options.encoding, options.rate, self.speed)
+            self._record = self._sped_recording.feed
+        else:
+            self._sped_recording = None
+        self._feed = SpeedFeed(output, options.encoding, options.rate, self.speed, self._on_speed_failed) \
+            if output is not None else None
         self._keep_partial = keep_partial_recording
         # The URL is found on the reading's thread: the offline voice may have to start first.
-        config = ReaderConfig(lambda: speak_url(endpoint.url(), options), endpoint.api_key,
+        config = ReaderConfig(lambda: speak_url(endpoint.url(), options, offline=endpoint.offline), endpoint.api_key,
                               endpoint.allow_insecure_key, endpoint.limits, sample_bytes=options.bytes_per_sample)
         if endpoint.falls_back_offline:
-            config.fallback_url = lambda: speak_url(offline_url(), options)
+            config.fallback_url = lambda: speak_url(offline_url(), options, offline=True)
         if retry is not None:
             config.retry = retry
-        played = (lambda: output.position * self._bytes_per_sample) if output is not None else None
+        feed = self._feed
+        played = (lambda: feed.heard() * self._bytes_per_sample) if feed is not None else None
         self._reader = Reader(request.text, config, _ReaderEvents(self), start=request.start, end=request.end,
                               played_bytes=played)
         self._lock = threading.Lock()  # guards the fields below
@@ -81,7 +97,8 @@ class Playback:
                 raise RuntimeError("a Playback runs once")
         if self.output is not None:
             self.output.listener = _OutputEvents(self)
-            self.output.begin(self.request.options.encoding, self.request.options.rate)
+            self.output.begin("linear16", self.request.options.rate)  # the speed feed decodes
+            self._feed.start()
         self._change(PlaybackState.CONNECTING)
         self._reader.start()
         if self._plays:
@@ -109,6 +126,12 @@ class Playback:
                 output.resume()
             self._change(back)
 
+    def change_speed(self, speed: float, smart: bool) -> None:
+        """A new speed, heard within half a second (raises OptionError outside 0.5-4). The voice keeps the speed
+        the connection asked for; what is saved keeps the speed the reading started with."""
+        if self._feed is not None:
+            self._feed.change(speed, smart)
+
     def stop(self) -> None:
         """Close goes to the server first, then the output is silenced; the closure follows as on_closed."""
         with self._notify:
@@ -133,11 +156,9 @@ class Playback:
 
     def heard(self) -> Heard | None:
         """The sentence being heard now (None before the first audio plays, or with no output)."""
-        output = self.output
-        position = output.position if output is not None else 0
-        if position <= 0:
+        if self.output is None or self._feed is None or self.output.position <= 0:
             return None
-        segment = self._reader.segment_at_audio(position * self._bytes_per_sample)
+        segment = self._reader.segment_at_audio(self._feed.heard() * self._bytes_per_sample)
         return None if segment is None else Heard(segment.start, segment.end)
 
     def wait(self, timeout: float | None = None) -> PlaybackResult | None:
@@ -169,6 +190,8 @@ class Playback:
             self._settle()
 
     def _silence_output(self, release: bool) -> None:
+        if self._feed is not None:
+            self._feed.stop()
         with self._output_lock:
             if self.output is not None:
                 self.output.stop()
@@ -191,6 +214,8 @@ class Playback:
         recording = self._recording
         if recording is None:
             return 0, False
+        if self._sped_recording is not None:
+            self._sped_recording.finish()
         recording.close()
         if self._keep_partial or (reading.ok and reading.complete):
             return recording.data_bytes, True
@@ -226,11 +251,10 @@ class Playback:
     def _on_audio(self, data: bytes) -> None:
         # Called under the reader's audio lock: never take the notify lock here (stop() holds it while it
         # waits for that lock).
-        if self._recording is not None:
-            self._recording.write(data)
-        output = self.output
-        if output is not None:
-            output.feed(data)
+        if self._record is not None:
+            self._record(data)
+        if self.output is not None:
+            self._feed.feed(data)
         self.listener.on_audio(data)
 
     def _on_reader_finished(self, reading: ReadResult) -> None:
@@ -247,7 +271,7 @@ class Playback:
         else:
             with self._output_lock:
                 if self.output is not None:
-                    self.output.end_of_stream()  # the rest plays out; FINISHED comes with the drain
+                    self._feed.end_of_stream()  # the rest plays out; FINISHED comes with the drain
         self._settle()
 
     # --- from the output (its thread) --------------------------------------------------------------
@@ -269,6 +293,10 @@ class Playback:
             self._reader.stop()
             self._end(PlaybackState.FAILED, silence=False)  # the output has failed already
         # With a recording the reading goes on, so the file is whole; it ends FAILED all the same.
+
+
+    def _on_speed_failed(self, message: str) -> None:
+        self._on_output_failed(AudioError("The speed could not be changed", message))
 
 
 class _ReaderEvents(ReaderListener):

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QProgressDialog
 
 from core.options import OptionError
-from core.playback import PlaybackRequest
 from core.documents import SUFFIXES, Document
 from gui.audio_export import ExportRequest, ExportWorker
 from gui.document_memory import DocumentMemory
@@ -263,7 +262,7 @@ class Documents(QObject):
             self._say("Audio is already being saved.")
             return False
         try:
-            options, endpoint = window.reading.options(), window.reading.endpoint()
+            request = window.reading.playback_request(start, end)
         except OptionError as exc:
             self._say(f"Cannot save audio: {exc}.")
             return False
@@ -274,7 +273,7 @@ class Documents(QObject):
         progress.setAccessibleName("Saving audio")
         progress.canceled.connect(self.request_export_cancel.emit)
         self.export_progress = progress
-        self.request_export.emit(ExportRequest(PlaybackRequest(text, options, endpoint, start, end), path))
+        self.request_export.emit(ExportRequest(request, path))
         return True
 
     @Slot(int, int)

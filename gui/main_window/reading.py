@@ -21,6 +21,7 @@ from core.endpoints import Endpoint, Preference, choose_endpoint, start_embedded
 from core.listening import ListeningPace, describe_position
 from core.options import OptionError, SpeakOptions
 from core.playback import PlaybackRequest, PlaybackState, ReadResult
+from core.speed import describe as describe_speed
 from gui.settings import api_key
 from gui.speech_worker import SpeechRequest, SpeechWorker
 from gui.worker_thread import WorkerThread
@@ -51,6 +52,7 @@ class ReadingControl(QObject):
     request_resume = Signal()
     request_stop = Signal()
     request_volume = Signal(float)
+    request_speed = Signal(float, bool)  # speed, shorter pauses
     key_known = Signal()  # the keyring has been read (from its own thread)
 
     def __init__(self, window: MainWindow) -> None:
@@ -65,6 +67,7 @@ class ReadingControl(QObject):
         self.request_resume.connect(self.worker.resume)
         self.request_stop.connect(self.worker.stop)
         self.request_volume.connect(self.worker.set_volume)
+        self.request_speed.connect(self.worker.set_speed)
         self.worker.state_changed.connect(self._on_state)
         self.worker.metadata_received.connect(self._on_metadata)
         self.worker.heard.connect(self._on_heard)
@@ -81,8 +84,18 @@ class ReadingControl(QObject):
     def options(self) -> SpeakOptions:
         window = self.window
         s = window.settings
-        return SpeakOptions(model=window.voice_bar.model(), encoding=s.encoding, sample_rate=s.sample_rate or None,
-                            speed=window.voice_bar.speed_for_model()).validate()
+        return SpeakOptions(model=window.voice_bar.model(), encoding=s.encoding, sample_rate=s.sample_rate or None
+                            ).validate()
+
+    def playback_request(self, start: int, end: int) -> PlaybackRequest:
+        """A reading of the editor's text[start:end], as the window is set (raises OptionError)."""
+        window = self.window
+        return PlaybackRequest(window.text.text(), self.options(), self.endpoint(), start, end,
+                               window.voice_bar.speed_value(), window.settings.smart_speed)
+
+    def change_speed(self, speed: float) -> None:
+        """The reading under way goes on at `speed` (the next one starts at it anyway)."""
+        self.request_speed.emit(speed, self.window.settings.smart_speed)
 
     def endpoint(self) -> Endpoint:
         """Where readings go: --url for this run, else the Settings (core decides what that means)."""
@@ -124,22 +137,20 @@ class ReadingControl(QObject):
         if window.documents.loader.loading:
             window.announce("Still opening the document: try again in a moment.", window.closure_label)
             return
-        text = window.text.text()
         if not window.text.any_visible(start, end):
             window.announce("Nothing to read: type or open some text first.", window.closure_label)
             return
         try:
-            options = self.options()
-            endpoint = self.endpoint()
+            request = self.playback_request(start, end)
         except OptionError as exc:
             window.announce(f"Cannot read: {exc}.", window.closure_label)
             return
-        window.voice_label.setText(f"Voice: {options.model} · {endpoint.label}")
+        at = f" · {describe_speed(request.speed)}" if request.speed != 1.0 else ""
+        window.voice_label.setText(f"Voice: {request.options.model} · {request.endpoint.label}{at}")
         window.highlight.clear()  # the last reading's sentence is not where this one is
         window.closure_label.clear()
         self._audio_problem = ""
         self.pace.restart()
-        request = PlaybackRequest(text, options, endpoint, start, end)
         self.request_start.emit(SpeechRequest(request, window.settings.backend, window.voice_bar.volume_level()))
 
     @Slot()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSlider, QToolBar, QWidget
 
-from core.options import DEFAULT_MODEL, SPEED_RANGE, is_aura2
+from core.options import DEFAULT_MODEL
+from core.speed import MAX_SPEED, MIN_SPEED, STEP
 from core.voices import Catalog
 from gui.settings import AppSettings
 from gui.voice_picker import VoicePicker
@@ -13,6 +14,7 @@ from gui.voice_picker import VoicePicker
 
 class VoiceBar(QToolBar):
     volume_changed = Signal(float)  # 0.0-1.0
+    speed_changed = Signal(float)  # 0.5-4
     voice_changed = Signal(str)  # the model chosen
     message = Signal(str)  # something to tell the user (and screen readers)
 
@@ -35,18 +37,30 @@ class VoiceBar(QToolBar):
 
         speed_label = QLabel("Spee&d:", self)
         self.speed = QDoubleSpinBox(self)
-        self.speed.setRange(*SPEED_RANGE)
-        self.speed.setSingleStep(0.05)
+        self.speed.setRange(MIN_SPEED, MAX_SPEED)
+        self.speed.setSingleStep(STEP)
         self.speed.setDecimals(2)
         self.speed.setSuffix("×")
         self.speed.setValue(settings.speed)
         self.speed.setAccessibleName("Speaking speed")
-        self.speed.setAccessibleDescription("0.7 to 1.5 times normal speed, for Aura-2 voices (Alt+D)")
-        self.speed.setToolTip("Speaking speed, 0.7-1.5× (Alt+D)")
+        self.speed.setAccessibleDescription(f"{MIN_SPEED:g} to {MAX_SPEED:g} times normal speed, the pitch kept; "
+                                            "Ctrl+] faster, Ctrl+[ slower (Alt+D)")
+        self.speed.setToolTip(f"Speaking speed, {MIN_SPEED:g}-{MAX_SPEED:g}× (Alt+D; Ctrl+] faster, Ctrl+[ slower)")
         self.speed.valueChanged.connect(self._on_speed)
         speed_label.setBuddy(self.speed)
+        # The same speed as a slider, in tenths: quicker to sweep with a mouse.
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.speed_slider.setRange(round(MIN_SPEED * 10), round(MAX_SPEED * 10))
+        self.speed_slider.setPageStep(5)
+        self.speed_slider.setMaximumWidth(140)
+        self.speed_slider.setValue(round(self.speed.value() * 10))
+        self.speed_slider.setAccessibleName("Speaking speed slider")
+        self.speed_slider.setAccessibleDescription("The speaking speed in tenths (Ctrl+] faster, Ctrl+[ slower)")
+        self.speed_slider.setToolTip("Speaking speed (Ctrl+] faster, Ctrl+[ slower)")
+        self.speed_slider.valueChanged.connect(self._on_speed_slider)
         self.addWidget(speed_label)
         self.addWidget(self.speed)
+        self.addWidget(self.speed_slider)
 
         volume_label = QLabel("Vo&lume:", self)
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
@@ -64,9 +78,9 @@ class VoiceBar(QToolBar):
     def model(self) -> str:
         return self.picker.model_name() or DEFAULT_MODEL
 
-    def speed_for_model(self) -> float:
-        """The chosen speed where the voice has one (Aura-2), else normal speed."""
-        return round(self.speed.value(), 2) if is_aura2(self.model()) else 1.0
+    def speed_value(self) -> float:
+        """The chosen speed: every voice reaches it (core/speed.py)."""
+        return round(self.speed.value(), 2)
 
     def volume_level(self) -> float:
         return self.volume.value() / 100
@@ -100,7 +114,6 @@ class VoiceBar(QToolBar):
     def _on_voice_chosen(self, model: str) -> None:
         self.settings.voice = model
         self.settings.save()
-        self.speed.setEnabled(is_aura2(model))
         self.voice_changed.emit(model)
 
     @Slot(int)
@@ -111,5 +124,15 @@ class VoiceBar(QToolBar):
 
     @Slot(float)
     def _on_speed(self, value: float) -> None:
-        self.settings.speed = round(value, 2)
+        value = round(value, 2)
+        if self.speed_slider.value() != round(value * 10):
+            self.speed_slider.blockSignals(True)  # the slider follows; its own change would round to tenths
+            self.speed_slider.setValue(round(value * 10))
+            self.speed_slider.blockSignals(False)
+        self.settings.speed = value
         self.settings.save()
+        self.speed_changed.emit(value)
+
+    @Slot(int)
+    def _on_speed_slider(self, tenths: int) -> None:
+        self.speed.setValue(tenths / 10)

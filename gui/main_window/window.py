@@ -28,6 +28,7 @@ from gui.main_window.highlight import SentenceHighlight
 from gui.main_window.status_bar import StatusLabel
 from gui.main_window.reading import ReadingControl
 from gui.main_window.remote_control import RemoteControl
+from gui.main_window.speed_control import SpeedControl
 from gui.main_window.global_key import GlobalKey
 from gui.main_window.tray import Tray
 from gui.main_window.voice_bar import VoiceBar
@@ -69,10 +70,12 @@ class MainWindow(QMainWindow):
         self._quitting = False
 
         self._build_actions()
+        self.speed_control = SpeedControl(self)
         self.tray = Tray(self)
         self.global_key = GlobalKey(self)
         self.global_key.apply(self.settings.global_shortcut)
         self._build_toolbars()
+        self.speed_control.connect_bar()
         self._build_menus()
         self._build_status_bar()
         self.documents.update_title()
@@ -208,8 +211,8 @@ class MainWindow(QMainWindow):
         play_menu = menus.addMenu("&Playback")
         for action in (self.speak_action, self.pause_action, self.stop_action, self.previous_action,
                        self.next_action, self.previous_paragraph_action, self.next_paragraph_action,
-                       self.previous_chapter_action, self.next_chapter_action, self.voice_action,
-                       self.favourite_action, self.watch_clipboard_action):
+                       self.previous_chapter_action, self.next_chapter_action, *self.speed_control.actions,
+                       self.voice_action, self.favourite_action, self.watch_clipboard_action):
             play_menu.addAction(action)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.insert_tab_action)

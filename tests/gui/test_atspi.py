@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "tests" / "a11y" / "atspi_client.py"
 BUS_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 SYSTEM_PYTHON = "/usr/bin/python3"
-TABS = 8  # more than the controls: the cycle comes back to the document
+TABS = 9  # more than the controls: the cycle comes back to the document
 
 TAB_ORDER = [  # the focus as the bus reports it, from the document, while nothing is being read
     "push button: Speak",
@@ -29,6 +29,7 @@ TAB_ORDER = [  # the focus as the bus reports it, from the document, while nothi
     "push button: Next Sentence",
     "combo box: Thalia – English, feminine",  # a combo box's name is its text on Linux (Qt's convention)
     "spin button: Speaking speed",
+    "slider: Speaking speed slider",
     "slider: Volume",
     "text: Document",
 ]
@@ -162,9 +163,10 @@ def test_every_interactive_object_on_the_bus_is_named(seen):
     # The shortcut is in each toolbar button's description (its tooltip), where Orca reads it.
     assert buttons["Speak"] == "Speak (F5)" and buttons["Stop"] == "Stop (F7, Esc)"
     # And the voice bar's: each control's description ends with the key that reaches it.
-    described = {o["role"]: o["description"] for o in objects if o["role"] in ("combo box", "spin button", "slider")}
-    assert described["combo box"].endswith("(Ctrl+Shift+V)") and described["spin button"].endswith("(Alt+D)")
-    assert described["slider"].endswith("(Alt+L)")
+    described = {o["name"]: o["description"] for o in objects if o["role"] in ("spin button", "slider")}
+    assert [o["description"] for o in objects if o["role"] == "combo box"][0].endswith("(Ctrl+Shift+V)")
+    assert described["Speaking speed"].endswith("(Alt+D)") and described["Volume"].endswith("(Alt+L)")
+    assert described["Speaking speed slider"].endswith("(Ctrl+] faster, Ctrl+[ slower)")
     assert {o["name"] for o in objects if o["role"] == "menu item"} >= {"File", "Playback", "Edit", "View", "Help"}
 
 

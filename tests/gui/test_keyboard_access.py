@@ -15,6 +15,7 @@ TAB_ORDER = [  # as the focus moves with Tab from the document, when nothing is 
     "QToolButton Next Sentence",
     "VoicePicker Voice",  # on Linux a combo box's name is its text; its label ("Voice:") is a relation
     "QDoubleSpinBox Speaking speed",
+    "QSlider Speaking speed slider",
     "QSlider Volume",
 ]
 
