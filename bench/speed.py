@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from bench.paced_sink import RATE, PacedSink
 
 BURST = 0.05  # seconds of tone, then as much silence: one burst every 0.1 s of source
 CHANGE_AFTER = 2.0  # seconds of 1x before the speed doubles
+SENTENCE_GAP = 0.3  # seconds of silence before each sentence's bursts
 
 
 def speech(seconds: float) -> bytes:
@@ -97,22 +99,35 @@ def bursts(seconds: float) -> bytes:
 
 
 def measure_change(sink: PacedSink, backend: str) -> dict:
-    """Reading bursts at 1x, the speed doubled after CHANGE_AFTER s: seconds from the change until the bursts
-    come twice as often, in what the device played."""
+    """Sentences of tone bursts read at 1x, the speed doubled after CHANGE_AFTER s. In what the device played:
+    how long after the change the bursts came twice as often; and whether the sentence the reading said was
+    being heard (what the highlight shows) was the one the device was playing, sampled every 20 ms."""
     from core.audio import create_output
     from core.endpoints import Endpoint, EndpointKind
     from core.options import SpeakOptions
     from core.pacing import Limits
     from core.playback import Playback, PlaybackRequest
 
-    server = ClockServer(bursts(1.0))
+    server = ClockServer(bytes(int(SENTENCE_GAP * RATE) * 2) + bursts(1.0))
     endpoint = Endpoint(EndpointKind.CUSTOM, server.url, None, Limits.unlimited(), "bench", "bench")
     output = create_output(backend)
-    text = " ".join(f"Sentence {n}." for n in range(8))  # 8 s of bursts at 1x
+    sentences = [f"Sentence {n}." for n in range(8)]  # 1.3 s each at 1x
+    text = " ".join(sentences)
+    offsets = [text.index(sentence) for sentence in sentences]
     playback = Playback(PlaybackRequest(text, SpeakOptions(), endpoint, speed=1.0, smart_speed=False),
                         output=output)
+    said: list[tuple[float, int]] = []  # (when, the sentence the reading said was heard)
+
+    def watch() -> None:
+        while not playback.state.ended:
+            heard = playback.heard()
+            if heard is not None and heard.start in offsets:
+                said.append((time.monotonic(), offsets.index(heard.start)))
+            time.sleep(0.02)
+
     recording = sink.record()
     playback.start()
+    threading.Thread(target=watch, daemon=True).start()
     while output.position <= 0:
         time.sleep(0.005)
     time.sleep(CHANGE_AFTER)
@@ -125,15 +140,29 @@ def measure_change(sink: PacedSink, backend: str) -> dict:
     loud = np.abs(samples.astype(np.int32)) > 2000
     onsets = np.flatnonzero(loud[1:] & ~loud[:-1]) + 1
     # Each burst's start (the gaps inside a burst's sine are far shorter than a burst's silence).
-    starts = [onsets[0]] + [b for a, b in zip(onsets, onsets[1:]) if b - a > BURST / 2 * RATE * 0.5] \
-        if len(onsets) else []
-    starts = [s for i, s in enumerate(starts) if i == 0 or s - starts[i - 1] > 0.02 * RATE]
+    starts = [int(onsets[0])] if len(onsets) else []
+    for before, onset in zip(onsets, onsets[1:]):
+        if onset - before > 0.01 * RATE:  # after silence, not the next period of the same burst's sine
+            starts.append(int(onset))
     intervals = np.diff(starts) / RATE
+    # Each sentence's sound: from its first burst (after its leading silence) to its last. Between sentences
+    # either one may be said (one's trailing silence, the next one's leading silence): not checked.
+    first = [0] + [i + 1 for i, (a, b) in enumerate(zip(starts, starts[1:])) if (b - a) / RATE > 0.15]
+    spans = [(times[starts[f]], times[starts[n - 1]]) for f, n in zip(first, first[1:] + [len(starts)])]
+    checked = wrong = 0
+    for when, index in said:
+        inside = [k for k, (begin, end) in enumerate(spans) if begin + 0.1 <= when <= end]
+        if inside:  # well inside a sentence's sound: the device's own latency cannot decide it
+            checked += 1
+            wrong += index != inside[0]
+    result = {"change_heard_after_ms": None, "bursts_before": len(intervals), "interval_after_ms": None,
+              "sentences_heard": len(spans), "highlight_checked": checked, "highlight_wrong": wrong}
     for i, gap in enumerate(intervals):
         if gap < 0.75 * 2 * BURST and times[starts[i]] > changed_at:
-            return {"change_heard_after_ms": (times[starts[i]] - changed_at) * 1000,
-                    "bursts_before": int(i), "interval_after_ms": float(np.median(intervals[i:i + 10]) * 1000)}
-    return {"change_heard_after_ms": None, "bursts_before": len(intervals), "interval_after_ms": None}
+            result.update(change_heard_after_ms=(times[starts[i]] - changed_at) * 1000, bursts_before=i,
+                          interval_after_ms=float(np.median(intervals[i:i + 5]) * 1000))
+            break
+    return result
 
 
 def run_paced(backends: list[str] | None, runs: int) -> dict:

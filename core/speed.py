@@ -55,3 +55,22 @@ def plan(speed: float, model: str, offline: bool, smart: bool = True) -> SpeedPl
 def describe(speed: float) -> str:
     """How the speed is said: in the status bar and the spin box's accessible text."""
     return f"{speed:.1f}×" if round(speed, 1) == round(speed, 2) else f"{speed:.2f}×"
+
+
+def self_check() -> tuple[bool, str]:
+    """For `--self-test`: what listening faster than a voice's own speed needs, Sonic in the eSpeak NG library
+    shipped, changes 1 s of a tone at 2x to half a second."""
+    import math
+    import struct
+
+    from core.audio.sonic import SonicError
+    from core.audio.speed_chain import SpeedChain
+
+    rate = 24000
+    tone = struct.pack(f"<{rate}h", *(int(8000 * math.sin(2 * math.pi * 150 * i / rate)) for i in range(rate)))
+    try:
+        chain = SpeedChain(rate, 2.0)
+        out = len(chain.feed(tone) + chain.finish()) // 2
+    except SonicError as exc:
+        return False, f"speed change: {exc}"
+    return abs(out - rate / 2) < rate * 0.02, f"speed change (Sonic): 1 s at 2x lasts {out / rate:.2f} s"

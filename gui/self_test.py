@@ -34,6 +34,7 @@ def run() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from core.endpoints import embedded_server, stop_embedded_server
+    from core.speed import self_check as speed_self_check
     from core.playback import PlaybackState
     from gui.app import create_application
     from gui.main_window import MainWindow
@@ -51,6 +52,7 @@ def run() -> int:
     results.append(check(not window.windowIcon().isNull(), "resources found (window icon loaded)"))
     results.append(check(True, f"offline voice listening on {server.url}"))
     results.append(check(*_qt_text_services()))
+    results.append(check(*speed_self_check()))
     readings, audio_errors = [], []
     window.reading.worker.closed.connect(readings.append)
     window.reading.worker.audio_error.connect(audio_errors.append)

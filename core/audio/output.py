@@ -56,6 +56,9 @@ class AudioOutput:
 
     name = "base"
     paced = True  # False for sinks that take audio as fast as it comes
+    # How far ahead of what is heard a speed change may fill this player (core/playback/speed_feed.py): a new
+    # speed is heard after this much, plus what the device holds.
+    lookahead_seconds = 0.25
 
     def __init__(self, listener: AudioListener | None = None, *, lead_in_ms: int = DEFAULT_LEAD_IN_MS,
                  volume: float = 1.0) -> None:

@@ -1,6 +1,6 @@
-"""Between the audio received and the player: the speed chain, run no further ahead of what is heard than
-AHEAD_SECONDS, so that a new speed is heard within half a second; and the map from what is heard back to the
-audio received, for the highlight and the reading position.
+"""Between the audio received and the player: the speed chain, run no further ahead of what is heard than the
+player's lookahead (a quarter of a second for sounddevice), so that a new speed is heard within half a second;
+and the map from what is heard back to the audio received, for the highlight and the reading position.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from core.speed import SpeedPlan
 
 log = logging.getLogger(__name__)
 
-AHEAD_SECONDS = 0.25  # of sped-up audio queued in the player; its device holds about 0.1 s more
 BLOCK_SECONDS = 0.05  # of output made at a time
 POLL_SECONDS = 0.02  # how often the player's position is looked at while it has enough
 
@@ -127,7 +126,7 @@ class SpeedFeed:
         if not self._source and not self._final:
             return False
         queued = self._output.received - self._output.position
-        return queued < AHEAD_SECONDS * self._rate or (self._final and not self._source)
+        return queued < self._output.lookahead_seconds * self._rate or (self._final and not self._source)
 
 
 class SpeedRecorder:

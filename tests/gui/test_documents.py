@@ -182,6 +182,7 @@ def test_self_test_and_version_run_as_a_process(tmp_path):
                         text=True, timeout=60, env=env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "[ok] closure: Closed: 1000 Normal Closure" in ok.stdout and "Self-test passed." in ok.stdout
+    assert "[ok] speed change (Sonic): 1 s at 2x lasts 0.50 s" in ok.stdout
     broken = tmp_path / "asound.conf"
     broken.write_text("pcm.!default { type hw card 42 }\n")
     failed = subprocess.run([sys.executable, str(root / "main.py"), "--self-test"], cwd=tmp_path,
