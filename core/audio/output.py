@@ -138,6 +138,11 @@ class AudioOutput:
         """Stop and end the backend's thread."""
         self.stop()
 
+    def take_back(self) -> int | None:
+        """A player fed far ahead (lookahead_seconds) may give back what it has not played, for a new speed: it
+        returns the stream sample from which to feed again. None: nothing taken back (the default)."""
+        return None
+
     @property
     def volume(self) -> float:
         return self._volume

@@ -32,7 +32,7 @@ class SimpleaudioOutput(AudioOutput):
     name = "simpleaudio"
     # Its segments need a quiet point to end in, about two a second in speech: fed only a quarter of a second
     # ahead it cut into sound 82 times in 20 s of speech (measured on a paced sink), a click each; fed a
-    # segment's length ahead, never. So a new speed takes up to about two segments to be heard here.
+    # segment's length ahead, never. A new speed takes back what is queued (take_back), so it is heard at once.
     @property
     def lookahead_seconds(self) -> float:
         return self.policy.max_segment_ms / 1000
@@ -198,8 +198,26 @@ class SimpleaudioOutput(AudioOutput):
             self._started = True
             events.append(self.listener.on_started)
 
+    def take_back(self) -> int | None:
+        """For a new speed: stop the segment now (back to the start of the word being heard, as a pause does) and
+        drop what is queued after it. Returns the stream sample from which audio must be fed again."""
+        with self._cond:
+            if self._state not in (PlayerState.PLAYING, PlayerState.PAUSED, PlayerState.BUFFERING):
+                return None
+            if self._play is not None:
+                self._stop_and_rewind()
+            del self._pcm[(self._cursor - self._base) * 2:]
+            self._fed = self._cursor
+            self._cond.notify_all()
+            return self._cursor
+
     def _pause_device(self) -> None:
         """Stop the segment now; resume from the last quiet point before what was heard. Holds the lock."""
+        self._stop_and_rewind()
+        self._paused_from = PlayerState.PLAYING
+        self._paused_at = time.monotonic()
+
+    def _stop_and_rewind(self) -> None:
         heard = self._played_position()
         play, self._play = self._play, None
         try:
@@ -214,5 +232,3 @@ class SimpleaudioOutput(AudioOutput):
         if self._cursor > self._seg_start:
             del self._pcm[: (self._cursor - self._base) * 2]
             self._base = self._cursor
-        self._paused_from = PlayerState.PLAYING
-        self._paused_at = time.monotonic()

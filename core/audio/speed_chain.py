@@ -110,6 +110,19 @@ class SpeedChain:
                 del self._marks_out[:i]
                 del self._marks_in[:i]
 
+    def restart_at(self, output: int, source: int) -> None:
+        """Go on from output sample `output`, where received sample `source` is heard: what was made after it
+        has been taken back from the player (for a new speed), and `source` on is fed again."""
+        self.close()
+        self._carry, self._pause, self._pause_samples = bytearray(), bytearray(), 0
+        self._source, self._nominal = source, float(output)
+        with self._marks_lock:
+            keep = bisect_right(self._marks_out, output)
+            del self._marks_out[keep:]
+            del self._marks_in[keep:]
+            self._marks_out.append(float(output))
+            self._marks_in.append(source)
+
     def close(self) -> None:
         if self._sonic is not None:
             self._sonic.close()

@@ -17,6 +17,8 @@ from core.speed import SpeedPlan
 log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.05  # of output made at a time
+HISTORY_SECONDS = 6.0  # of received audio kept behind what is heard: a player taking back for a new speed
+# rewinds at most 0.8 s of what it played (to the start of a word), which at 4x is 4.8 s received
 POLL_SECONDS = 0.02  # how often the player's position is looked at while it has enough
 
 
@@ -52,6 +54,9 @@ class SpeedFeed:
         self._source = bytearray()  # received audio, decoded, not yet through the chain
         self._final = False
         self._stopped = False
+        self._retake = False  # a new speed: take back what the player holds at the old one
+        self._history = bytearray()  # received audio already through the chain, from sample _history_from
+        self._history_from = 0
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="aloud-speed", daemon=True).start()
@@ -73,6 +78,7 @@ class SpeedFeed:
         plan = self.plan.changed_to(speed, smart)
         with self._cond:
             self.plan = plan
+            self._retake = True
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -104,11 +110,16 @@ class SpeedFeed:
                     self._cond.wait(POLL_SECONDS)
                 if self._stopped:
                     return
+                retake, self._retake = self._retake, False
+            if retake:
+                self._take_back()
+            with self._cond:
                 chain.ratio, chain.smart_pauses = self.plan.client, self.plan.smart_pauses
                 take = 2 * max(1, int(BLOCK_SECONDS * self._rate * chain.ratio))
                 block = bytes(self._source[:take])
                 del self._source[:take]
                 ending = self._final and not self._source
+            self._history += block
             out = chain.feed(block) if block else b""
             if ending:
                 out += chain.finish()
@@ -118,11 +129,34 @@ class SpeedFeed:
             if out:
                 output.feed(out)
             chain.forget_before(output.position - 30 * self._rate)
-            if ending:
+            self._forget_history(chain.source_at(output.position))
+            if ending:  # a speed chosen after this plays from what is still queued, at most a lookahead away
                 output.end_of_stream()
                 return
 
+    def _take_back(self) -> None:
+        """What the player has not played goes back to be made again at the new speed (simpleaudio, fed 2 s ahead:
+        without this a new speed would wait for those 2 s)."""
+        at = self._output.take_back()
+        if at is None:
+            return
+        end = self._history_from + len(self._history) // 2
+        source = min(end, max(self._history_from, self._chain.source_at(at)))
+        cut = 2 * (source - self._history_from)
+        with self._cond:
+            self._source[:0] = self._history[cut:]
+        del self._history[cut:]
+        self._chain.restart_at(at, source)
+
+    def _forget_history(self, heard: int) -> None:
+        excess = heard - int(HISTORY_SECONDS * self._rate) - self._history_from
+        if excess > self._rate:  # a second at a time
+            del self._history[:2 * excess]
+            self._history_from += excess
+
     def _has_work(self) -> bool:
+        if self._retake:
+            return True
         if not self._source and not self._final:
             return False
         queued = self._output.received - self._output.position

@@ -79,3 +79,20 @@ def test_a_reading_of_hours_keeps_the_map_small():
         chain.forget_before(produced - 30 * RATE)  # as the feed does, 30 s behind what is heard
     assert produced / RATE == pytest.approx(2000 * (0.5 / 2 + 0.4 / 2 / 2), rel=0.02)  # pauses at twice the speed
     assert chain.map_points < 5000
+
+
+def test_after_a_take_back_the_chain_goes_on_from_where_the_player_stopped():
+    pcm, where = sentences(1.0, 1.0)
+    chain = SpeedChain(RATE, 1.0)
+    first = chain.feed(pcm[: len(pcm) // 2 // 2 * 2])
+    # The player gave back what it had not played after output sample `at`; from there, a new speed.
+    at = len(first) // 2 - RATE // 2
+    source = chain.source_at(at)
+    assert source == at  # 1x so far
+    chain.restart_at(at, source)
+    chain.ratio = 3.0
+    rest = chain.feed(pcm[2 * source:]) + chain.finish()
+    assert len(rest) // 2 == pytest.approx((len(pcm) // 2 - source) / 3, rel=0.03)
+    # The map: before `at` as it was; after it, three received samples an output sample.
+    assert chain.source_at(at // 2) == at // 2
+    assert chain.source_at(at + 3000) == pytest.approx(source + 9000, abs=300)
