@@ -6,8 +6,12 @@ Written with jeepney, which the app already installs (through keyring).
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_call, new_method_return
 from jeepney.bus_messages import message_bus
@@ -124,3 +128,22 @@ class TrayHost:
         self._thread.join(2)
         self._connection.close()
         self._calls.close()
+
+
+@contextmanager
+def private_tray(env: dict[str, str]) -> Iterator[TrayHost]:
+    """A private D-Bus session bus with a tray on it; `env` (the processes' environment) is given its address."""
+    import pytest
+
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("needs dbus-daemon (scripts/setup.sh --tests)")
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, env=env)
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
+    host = TrayHost(env["DBUS_SESSION_BUS_ADDRESS"])
+    try:
+        yield host
+    finally:
+        host.close()
+        bus.terminate()
+        bus.wait(10)

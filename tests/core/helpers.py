@@ -162,6 +162,10 @@ class ToneVoiceServer(ScriptedServer):
         return struct.pack(f"<{len(samples)}h", *samples)
 
     def _serve(self, ws) -> None:
+        self.answer(ws, self.tone)
+
+    def answer(self, ws, audio_for) -> None:
+        """Serve one connection: each Flush answered with `audio_for(the text since the last one)`."""
         ws.send(json.dumps({"type": "Metadata", "request_id": "tone", "model_name": "tone", "model_version": "1",
                             "model_uuid": "tone"}))
         pending, flushes = [], 0
@@ -172,7 +176,7 @@ class ToneVoiceServer(ScriptedServer):
             if kind == "Speak":
                 pending.append(json.loads(message)["text"])
             elif kind == "Flush":
-                audio = self.tone("".join(pending))
+                audio = audio_for("".join(pending))
                 pending.clear()
                 for at in range(0, len(audio), self.FRAME_BYTES):
                     ws.send(audio[at:at + self.FRAME_BYTES])

@@ -3,12 +3,11 @@ fundamental with harmonics, its loudness rising and falling as syllables do) who
 the `speed` asked for, then a pause, as a voice's sentence ends. It refuses `speed` as the client must never
 send it: outside 0.7-1.5, or for a voice that is not Aura-2. It keeps each connection's query."""
 
-import json
 import math
 import struct
 from urllib.parse import parse_qs, urlsplit
 
-from tests.core.helpers import ScriptedServer
+from tests.core.helpers import ToneVoiceServer
 
 F0 = 150.0  # Hz
 SPEECH_PER_CHAR = 0.05  # seconds of sound a character, at speed 1
@@ -33,11 +32,10 @@ def sentence_audio(text: str, speed: float = 1.0) -> bytes:
     return struct.pack(f"<{len(values)}h", *values)
 
 
-class VoicedServer(ScriptedServer):
+class VoicedServer(ToneVoiceServer):
     def __init__(self) -> None:
         self.queries: list[dict[str, str]] = []
-        self.sent = bytearray()
-        super().__init__(self._serve)
+        super().__init__()
 
     def _serve(self, ws) -> None:
         query = {k: v[-1] for k, v in parse_qs(urlsplit(ws.request.path).query).items()}
@@ -46,23 +44,4 @@ class VoicedServer(ScriptedServer):
         if "speed" in query and (not query.get("model", "").startswith("aura-2-") or not 0.7 <= speed <= 1.5):
             ws.close(1008, "INVALID_QUERY_PARAMETER: speed")
             return
-        ws.send(json.dumps({"type": "Metadata", "request_id": "voiced", "model_name": "voiced",
-                            "model_version": "1", "model_uuid": "voiced"}))
-        pending, flushes = [], 0
-        for message in ws:
-            if isinstance(message, bytes):
-                continue
-            kind = json.loads(message).get("type")
-            if kind == "Speak":
-                pending.append(json.loads(message)["text"])
-            elif kind == "Flush":
-                audio = sentence_audio("".join(pending).strip(), speed)
-                pending.clear()
-                for at in range(0, len(audio), 4800):
-                    ws.send(audio[at:at + 4800])
-                self.sent += audio
-                ws.send(json.dumps({"type": "Flushed", "sequence_id": flushes}))
-                flushes += 1
-            elif kind == "Close":
-                ws.close(1000)
-                return
+        self.answer(ws, lambda text: sentence_audio(text.strip(), speed))

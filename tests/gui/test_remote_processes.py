@@ -199,19 +199,13 @@ def close_as_a_window_manager_does(desk, window: str) -> None:
 
 
 def test_in_a_real_tray_aloud_starts_hidden_closes_to_it_and_its_menu_works(x_desk):
-    from tests.a11y.tray_host import TrayHost
+    from tests.a11y.tray_host import private_tray
 
     desk = x_desk
-    if shutil.which("dbus-daemon") is None:
-        pytest.skip("needs dbus-daemon (scripts/setup.sh --tests)")
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, env=desk.env)
-    desk.env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
-    host = TrayHost(desk.env["DBUS_SESSION_BUS_ADDRESS"])
     config = desk.folder / "config" / "Aloud"
     config.mkdir(parents=True)
     (config / "Aloud.conf").write_text("[General]\nclose_to_tray=true\n")
-    try:
+    with private_tray(desk.env) as host:
         with FlakyToneServer() as server:
             aloud = desk.start("--background", "--url", server.url)
             wait_until(desk.listening, 30, "Aloud to take commands")
@@ -232,7 +226,3 @@ def test_in_a_real_tray_aloud_starts_hidden_closes_to_it_and_its_menu_works(x_de
             assert [text.strip() for text, _, _ in server.flushes] == ["Words read from the tray."]
             host.click_menu_item("Quit")
             assert aloud.wait(20) == 0
-    finally:
-        host.close()
-        bus.terminate()
-        bus.wait(10)

@@ -133,30 +133,19 @@ def test_on_wayland_read_selection_reads_what_was_selected_in_the_app_that_has_t
 
 
 def test_on_wayland_the_trays_read_clipboard_reads_what_another_app_copied(wayland_desk):
-    from tests.a11y.tray_host import TrayHost
+    from tests.a11y.tray_host import private_tray
 
     desk, sway = wayland_desk
-    if shutil.which("dbus-daemon") is None:
-        pytest.skip("needs dbus-daemon (scripts/setup.sh --tests)")
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, env=desk.env)
-    desk.env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
-    host = TrayHost(desk.env["DBUS_SESSION_BUS_ADDRESS"])
-    other = None
-    try:
-        with FlakyToneServer() as server, desk.running(server.url):
-            host.wait_for_item()
-            other = subprocess.Popen([sys.executable, "-c", OTHER_APP], env={**desk.env, "ALOUD_INSTANCE": ""})
+    with private_tray(desk.env) as host, FlakyToneServer() as server, desk.running(server.url):
+        host.wait_for_item()
+        other = subprocess.Popen([sys.executable, "-c", OTHER_APP], env={**desk.env, "ALOUD_INSTANCE": ""})
+        try:
             wait_until(lambda: sway.focused_title() == "Another app", 20, "the other app to take the keyboard")
             copy_in_another_app(desk, "Copied while Aloud sat in the tray.", primary=False)
             time.sleep(0.3)
             host.click_menu_item("Read Clipboard")  # the panel's menu: Aloud does not get the keyboard
             wait_until(lambda: len(server.flushes) >= 1, 20, "the tray's Read Clipboard")
             assert [text.strip() for text, _, _ in server.flushes] == ["Copied while Aloud sat in the tray."]
-    finally:
-        if other is not None:
+        finally:
             other.terminate()
             other.wait(10)
-        host.close()
-        bus.terminate()
-        bus.wait(10)
